@@ -1,0 +1,74 @@
+# hrhub — every target sets itself up: a fresh machine needs only Python 3.11 and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
+# Debian packages the suite needs (see README): espeak-ng and sox make speech fixtures,
+# libsndfile1 lets librosa read audio.
+DEBIAN_PACKAGES := libsndfile1
+PYTEST_ARGS ?=
+
+.PHONY: help install debian demo test test-fast bench up lint format lock clean
+
+help:
+	@echo "make demo   - install, start the simulators, run the flow through real Airflow"
+	@echo "make test   - install, then the whole test suite (what CI runs)"
+	@echo "make up     - Airflow standalone with hrhub's plugin and the simulators"
+	@echo "make bench  - benchmarks with ratios against the peers"
+	@echo "make lint   - ruff"
+	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
+
+install: $(VENV)/.installed
+
+# The venv is rebuilt only when the lock file or pyproject change; a second run reuses it.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(MAKE) --no-print-directory debian
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
+	mkdir -p $(AIRFLOW_HOME)
+	touch $@
+
+debian:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not bench" $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/pytest -m "not bench and not airflow" -x -q $(PYTEST_ARGS)
+
+demo: install
+	$(BIN)/hrhub demo
+
+up: install
+	$(BIN)/hrhub up
+
+bench: install
+	$(BIN)/pytest -m bench -q -s $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .airflow .hrhub out .pytest_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""Run Airflow's own command line against hrhub's airflow.cfg, with sandbox connections.
+
+The demo, `hrhub up` and the Airflow tests all start Airflow the same way: AIRFLOW_CONFIG points
+at the repository's airflow.cfg, AIRFLOW_HOME at an ignored folder, and `AIRFLOW_CONN_*`
+variables at the simulators.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def airflow_env(
+    extra: Mapping[str, str] | None = None, *, home: Path | None = None
+) -> dict[str, str]:
+    """The environment an Airflow process of hrhub's runs with."""
+    env = dict(os.environ)
+    airflow_home = home or Path(env.get("AIRFLOW_HOME", REPO_ROOT / ".airflow"))
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    env["AIRFLOW_HOME"] = str(airflow_home)
+    env.setdefault("AIRFLOW_CONFIG", str(REPO_ROOT / "airflow.cfg"))
+    env.update(extra or {})
+    return env
+
+
+def airflow_bin() -> str:
+    """The `airflow` script beside the running interpreter (the project's venv)."""
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def run_airflow(
+    *args: str, env: Mapping[str, str], timeout: float = 900, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `airflow <args>`; on failure the error carries Airflow's own output."""
+    proc = subprocess.run(
+        [airflow_bin(), *args],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        raise RuntimeError(
+            f"airflow {' '.join(args)} exited {proc.returncode}\n"
+            f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
+        )
+    return proc

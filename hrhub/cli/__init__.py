@@ -1,0 +1,26 @@
+"""`hrhub`: the command line of the recruiting integration hub."""
+
+from __future__ import annotations
+
+import typer
+
+from hrhub.cli import demo, ledger, sandbox
+
+app = typer.Typer(
+    name="hrhub",
+    help=(
+        "Recruiting integration hub on Apache Airflow 3: moves candidates across "
+        "SuccessFactors, Yonyou eHR, DingTalk and attendance systems.\n\n"
+        "Start with `hrhub sandbox up` to run the simulators, or `hrhub demo` for the flow."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(ledger.app, name="ledger")
+app.command("demo")(demo.demo)
+app.command("up")(demo.up)
+
+
+def main() -> None:
+    app()

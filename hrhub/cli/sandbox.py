@@ -1,0 +1,63 @@
+"""`hrhub sandbox`: the simulators of every system, on loopback, for demos and development."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from connectors._core.errors import ConfigError
+from hrhub.cli._output import console, emit_json, fail
+from hrhub.sandbox import start_sandbox, stop_sandbox
+
+app = typer.Typer(help="Run the simulators of the HR systems on 127.0.0.1.", no_args_is_help=True)
+
+
+@app.command("up")
+def up(
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Start only this system (repeatable), e.g. --only attendance."),
+    ] = None,
+    faults: Annotated[
+        str,
+        typer.Option(
+            "--faults",
+            help="Fault knobs, comma-separated: latency_ms=20,error_rate=0.1,rate_limit=0.05,"
+            "token_expiry=1,drop=0.02,slow_page_ms=200,duplicate=0.05,out_of_order=1,seed=7",
+        ),
+    ] = "",
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON line per system, for scripts.")
+    ] = False,
+) -> None:
+    """Start simulators and print how to reach each one; run until Ctrl-C.
+
+    Each line gives the system, its URL, the Airflow connection id and a connection URI with
+    the sandbox credentials. Export it to point Airflow at the simulator, e.g.
+
+        export AIRFLOW_CONN_HRHUB_ATTENDANCE_DEFAULT='hrhub-attendance://admin:...'
+    """
+    try:
+        systems = start_sandbox(only, faults)
+    except (ConfigError, ValueError) as exc:
+        fail(str(exc))
+    try:
+        for system in systems:
+            if json_output:
+                emit_json(system.as_dict())
+            else:
+                console.print(f"[bold]{system.system}[/] {system.url}")
+                console.print(f"  export {system.env_var}='{system.conn_uri}'")
+        if not json_output:
+            console.print("[dim]simulators running; Ctrl-C stops them[/]")
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        try:
+            stopped.wait()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        stop_sandbox(systems)

@@ -1,0 +1,802 @@
+"""The Ledger: the hub's own store of cursors, staged records, outbox, receipts,
+dead letters and the audit log.
+
+Every public method is one short transaction, so an Airflow task killed at any point
+leaves the ledger consistent: the delivery guarantee is at-least-once plus idempotent
+writes. SQLite (default) and PostgreSQL behave the same; where they differ in locking,
+each gets its native mechanism (BEGIN IMMEDIATE vs row locks and advisory locks).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import URL, Engine, and_, create_engine, event, func, make_url, or_, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, col, select
+
+from hrhub.ledger.audit import (
+    AuditVerification,
+    append_entry,
+    count_entries,
+    lock_for_append,
+    verify_chain,
+)
+from hrhub.ledger.tables import (
+    EXTRACTED,
+    AuditEntry,
+    Cursor,
+    DeadLetter,
+    JSONValueError,
+    LedgerBase,
+    LedgerInputError,
+    OutboxItem,
+    OutboxStatus,
+    Receipt,
+    StagedRecord,
+    as_utc,
+    idempotency_key,
+    payload_hash,
+    to_json_value,
+    utcnow,
+)
+
+ENV_VAR = "HRHUB_DATABASE_URL"
+SQLITE_BUSY_TIMEOUT_S = 30.0
+DEFAULT_LEASE = timedelta(minutes=10)
+DEFAULT_MAX_ATTEMPTS = 10
+_CHUNK = 500  # ids per IN (...) clause, well under every backend's parameter limit
+_RACE_RETRIES = 5
+_WRITE_OPTION = "hrhub_ledger_write"
+_RACE_PGCODES = frozenset({"23505", "40001", "40P01"})  # unique, serialization, deadlock
+_DDL_LOCK_ID = 0x68726875_6264  # advisory lock id for create_all on PostgreSQL
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def _project_root() -> Path:
+    """The source checkout holding this package, or the working directory if installed."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() else Path.cwd()
+
+
+def database_url() -> str:
+    """The ledger's URL: HRHUB_DATABASE_URL, else a SQLite file under <repo>/.hrhub/."""
+    url = os.environ.get(ENV_VAR, "").strip()
+    if url:
+        return url
+    folder = _project_root() / ".hrhub"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'ledger.db'}"
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Pin plain postgres URLs to psycopg2 (SQLAlchemy 2.1 would pick psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def create_ledger_engine(url: str | URL) -> Engine:
+    """An engine tuned for several processes sharing the ledger."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
+    if not in_memory:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        **({"poolclass": StaticPool} if in_memory else {}),
+    )
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run beside the writer; the busy timeout makes writers queue."""
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_on_begin)
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    """Writers take the write lock up front, so a read-then-write never hits SQLITE_BUSY."""
+    immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _is_race(exc: DBAPIError) -> bool:
+    """True when a concurrent writer won a race and the transaction can simply be retried."""
+    pgcode = getattr(exc.orig, "pgcode", None)
+    if pgcode is not None:
+        return pgcode in _RACE_PGCODES
+    return "UNIQUE constraint failed" in str(exc.orig)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class StageInput:
+    """One extracted canonical record, as the extract step hands it to the ledger."""
+
+    canonical_id: str
+    entity: str
+    source_system: str
+    remote_id: str
+    modified_at: datetime
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StageResult:
+    """What staging did with each input; the counts add up to the number of inputs."""
+
+    inserted: int = 0
+    updated: int = 0
+    skipped_stale: int = 0
+    skipped_same: int = 0
+    rejected: int = 0  # bad inputs, sent to dead letters with their reason
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    canonical_id: str
+    entity: str
+    source_system: str
+    remote_id: str
+    modified_at: datetime
+    payload: dict[str, Any]
+    payload_hash: str
+
+
+def _prepare(record: StageInput) -> _Prepared:
+    """Validate and normalise one input outside the transaction, naming any bad field."""
+    record_id = str(record.canonical_id or record.remote_id or "?")
+    if not record.canonical_id:
+        raise LedgerInputError(record_id, "canonical_id", "empty")
+    if not isinstance(record.modified_at, datetime):
+        raise LedgerInputError(record_id, "modified_at", f"not a datetime: {record.modified_at!r}")
+    if not isinstance(record.payload, Mapping):
+        raise LedgerInputError(record_id, "payload", "not a JSON object")
+    modified_at = as_utc(record.modified_at, record_id=record_id, field="modified_at")
+    try:
+        payload = to_json_value(dict(record.payload))
+    except JSONValueError as exc:
+        raise LedgerInputError(record_id, exc.path, exc.problem) from exc
+    return _Prepared(
+        canonical_id=record.canonical_id,
+        entity=record.entity,
+        source_system=record.source_system,
+        remote_id=str(record.remote_id),
+        modified_at=modified_at,
+        payload=payload,
+        payload_hash=payload_hash(payload),
+    )
+
+
+def _safe_json(value: Any) -> Any:
+    """Best-effort JSON for a dead letter: a bad payload must not block its own report."""
+    try:
+        return to_json_value(value)
+    except JSONValueError:
+        return {"unserialisable": repr(value)[:10_000]}
+
+
+# --------------------------------------------------------------------------- watermarks
+
+
+def _as_number(value: str) -> Decimal | None:
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _as_time(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def later_watermark(current: str, candidate: str) -> str:
+    """The later of two opaque watermarks: numbers and ISO times compare by value."""
+    for parse in (_as_number, _as_time):
+        a, b = parse(current), parse(candidate)
+        if a is not None and b is not None:
+            return candidate if b > a else current  # type: ignore[operator]
+    return candidate if candidate > current else current
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+class Ledger:
+    """The hub's store. Safe to share between threads and processes."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        lease_timeout: timedelta = DEFAULT_LEASE,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        self.url = url or database_url()
+        self.engine = create_ledger_engine(self.url)
+        self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self.lease_timeout = lease_timeout
+        self.max_attempts = max_attempts
+
+    @property
+    def backend(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        """Release pooled connections (tests, and processes that outlive their work)."""
+        self.engine.dispose()
+
+    def create_all(self) -> None:
+        """Create missing ledger tables; safe to call from several processes at once."""
+        with self._writer.begin() as conn:
+            if self.backend == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK_ID})
+            LedgerBase.metadata.create_all(conn)
+
+    # ----------------------------------------------------------------- transactions
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one write transaction; retry if a concurrent writer won a race."""
+        for attempt in range(_RACE_RETRIES):
+            try:
+                with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                    result = work(session)
+                    session.flush()
+                    return result
+            except DBAPIError as exc:
+                if attempt == _RACE_RETRIES - 1 or not _is_race(exc):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # ----------------------------------------------------------------- staging
+
+    def stage(self, records: Iterable[StageInput], *, batch_id: str) -> StageResult:
+        """Stage extracted records, de-duplicated by key and modification time.
+
+        Overlapping extract windows and out-of-order pages deliver the same record more
+        than once; only a newer version replaces what is staged.
+        """
+        good, bad = self._split(records)
+        return self._write(lambda s: self._stage_in(s, good, bad, batch_id))
+
+    def commit_batch(
+        self,
+        system: str,
+        stream: str,
+        records: Iterable[StageInput],
+        new_watermark: str | None,
+        batch_id: str,
+    ) -> StageResult:
+        """Stage a batch and advance its cursor atomically.
+
+        The watermark moves only when the batch is durably staged, so a crash between
+        the two can never skip records.
+        """
+        good, bad = self._split(records)
+
+        def work(session: Session) -> StageResult:
+            result = self._stage_in(session, good, bad, batch_id)
+            if new_watermark is not None:
+                self._advance_cursor(session, system, stream, new_watermark)
+            return result
+
+        return self._write(work)
+
+    def get_watermark(self, system: str, stream: str) -> str | None:
+        """Where the next incremental extract of this stream starts (None: from the start)."""
+        with self._read() as session:
+            cursor = session.get(Cursor, (system, stream))
+            return cursor.watermark if cursor else None
+
+    def set_stage(self, canonical_ids: Iterable[str], stage: str) -> int:
+        """Move records to a flow stage; returns how many exist and were moved."""
+        ids = list(dict.fromkeys(canonical_ids))
+
+        def work(session: Session) -> int:
+            moved, now = 0, utcnow()
+            for chunk in _chunks(ids):
+                stmt = (
+                    update(StagedRecord)
+                    .where(col(StagedRecord.canonical_id).in_(chunk))
+                    .values(stage=stage, updated_at=now)
+                )
+                moved += session.exec(stmt).rowcount or 0
+            return moved
+
+        return self._write(work) if ids else 0
+
+    def ids_in_stage(self, entity: str, stage: str, limit: int | None = None) -> list[str]:
+        """Ids waiting at a stage, oldest change first, for the next batch task."""
+        stmt = (
+            select(StagedRecord.canonical_id)
+            .where(StagedRecord.entity == entity, StagedRecord.stage == stage)
+            .order_by(col(StagedRecord.modified_at), col(StagedRecord.canonical_id))
+            .limit(limit)
+        )
+        with self._read() as session:
+            return list(session.exec(stmt))
+
+    def get_records(self, ids: Iterable[str]) -> list[StagedRecord]:
+        """Records by id, in the order asked; unknown ids are left out."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, StagedRecord] = {}
+        with self._read() as session:
+            for chunk in _chunks(wanted):
+                stmt = select(StagedRecord).where(col(StagedRecord.canonical_id).in_(chunk))
+                found.update((r.canonical_id, r) for r in session.exec(stmt))
+        return [found[i] for i in wanted if i in found]
+
+    def _split(self, records: Iterable[StageInput]) -> tuple[list[_Prepared], list[Any]]:
+        good: list[_Prepared] = []
+        bad: list[tuple[StageInput, LedgerInputError]] = []
+        for record in records:
+            try:
+                good.append(_prepare(record))
+            except LedgerInputError as exc:
+                bad.append((record, exc))
+        return good, bad
+
+    def _stage_in(
+        self,
+        session: Session,
+        good: Sequence[_Prepared],
+        bad: Sequence[tuple[StageInput, LedgerInputError]],
+        batch_id: str,
+    ) -> StageResult:
+        # Sorted (stably) so concurrent stagers lock and insert rows in the same order.
+        ordered = sorted(good, key=lambda r: r.canonical_id)
+        rows = self._lock_rows(session, [r.canonical_id for r in ordered])
+        outcomes: Counter[str] = Counter()
+        now = utcnow()
+        for record in ordered:
+            outcome = _apply(rows, record, batch_id, now)
+            if outcome == "inserted":
+                session.add(rows[record.canonical_id])
+            outcomes[outcome] += 1
+        for record, error in bad:
+            session.add(_rejected_letter(record, error))
+        return StageResult(
+            inserted=outcomes["inserted"],
+            updated=outcomes["updated"],
+            skipped_stale=outcomes["skipped_stale"],
+            skipped_same=outcomes["skipped_same"],
+            rejected=len(bad),
+        )
+
+    def _lock_rows(self, session: Session, ids: list[str]) -> dict[str, StagedRecord]:
+        rows: dict[str, StagedRecord] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            stmt = (
+                select(StagedRecord)
+                .where(col(StagedRecord.canonical_id).in_(chunk))
+                .order_by(col(StagedRecord.canonical_id))
+                .with_for_update()
+            )
+            rows.update((r.canonical_id, r) for r in session.exec(stmt))
+        return rows
+
+    def _advance_cursor(self, session: Session, system: str, stream: str, watermark: str) -> None:
+        """Move the cursor forward (never back) inside the caller's batch transaction."""
+        stmt = (
+            select(Cursor).where(Cursor.system == system, Cursor.stream == stream).with_for_update()
+        )
+        cursor = session.exec(stmt).first()
+        now = utcnow()
+        if cursor is None:
+            session.add(Cursor(system=system, stream=stream, watermark=watermark, updated_at=now))
+            return
+        cursor.watermark = later_watermark(cursor.watermark, watermark)
+        cursor.updated_at = now
+
+    # ----------------------------------------------------------------- outbox
+
+    def enqueue(
+        self,
+        target_system: str,
+        entity: str,
+        canonical_id: str,
+        payload: Mapping[str, Any],
+        mapping_version: str,
+    ) -> OutboxItem:
+        """Owe one write to a target; the same content again returns the existing item."""
+        try:
+            clean = to_json_value(dict(payload))
+        except JSONValueError as exc:
+            raise LedgerInputError(canonical_id, exc.path, exc.problem) from exc
+        digest = payload_hash(clean)
+        key = idempotency_key(target_system, entity, canonical_id, digest)
+
+        def work(session: Session) -> OutboxItem:
+            existing = session.get(OutboxItem, key)
+            if existing is not None:
+                return existing
+            item = OutboxItem(
+                idempotency_key=key,
+                target_system=target_system,
+                entity=entity,
+                canonical_id=canonical_id,
+                payload=clean,
+                payload_hash=digest,
+                mapping_version=mapping_version,
+            )
+            session.add(item)
+            return item
+
+        return self._write(work)
+
+    def claim(self, target_system: str, limit: int) -> list[OutboxItem]:
+        """Hand out pending writes to one worker; never the same item to two workers.
+
+        In-flight items whose lease has run out are handed out again, so a killed
+        worker loses nothing (the idempotency key makes the repeat harmless).
+        """
+        if limit <= 0:
+            return []
+
+        def work(session: Session) -> list[OutboxItem]:
+            now = utcnow()
+            stmt = (
+                select(OutboxItem)
+                .where(
+                    OutboxItem.target_system == target_system,
+                    or_(
+                        col(OutboxItem.status) == OutboxStatus.PENDING.value,
+                        and_(
+                            col(OutboxItem.status) == OutboxStatus.IN_FLIGHT.value,
+                            col(OutboxItem.updated_at) < now - self.lease_timeout,
+                        ),
+                    ),
+                )
+                .order_by(col(OutboxItem.created_at), col(OutboxItem.idempotency_key))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            items = list(session.exec(stmt))
+            for item in items:
+                item.status = OutboxStatus.IN_FLIGHT.value
+                item.updated_at = now
+            return items
+
+        return self._write(work)
+
+    def complete(self, key: str, remote_id: str) -> Receipt:
+        """Record that a write landed: receipt and done, together. Twice is harmless."""
+
+        def work(session: Session) -> Receipt:
+            item = _locked_item(session, key)
+            receipt = session.get(Receipt, key)
+            if receipt is None:
+                receipt = Receipt(
+                    idempotency_key=key,
+                    target_system=item.target_system,
+                    entity=item.entity,
+                    canonical_id=item.canonical_id,
+                    remote_id=str(remote_id),
+                    mapping_version=item.mapping_version,
+                )
+                session.add(receipt)
+            item.status = OutboxStatus.DONE.value
+            item.last_error = None
+            item.updated_at = utcnow()
+            return receipt
+
+        return self._write(work)
+
+    def fail(
+        self,
+        key: str,
+        error: str | BaseException,
+        *,
+        retriable: bool,
+        field: str | None = None,
+        error_class: str | None = None,
+    ) -> OutboxItem:
+        """Record a failed write: retry later, or dead-letter it with its reason.
+
+        A retriable failure goes back to pending until `max_attempts`; then, like a fatal
+        one, the item is dead and a dead letter says why. A done item stays done.
+        """
+        message = str(error)
+        if error_class is None and isinstance(error, BaseException):
+            error_class = type(error).__name__
+
+        def work(session: Session) -> OutboxItem:
+            item = _locked_item(session, key)
+            if item.status in (OutboxStatus.DONE.value, OutboxStatus.DEAD.value):
+                return item
+            item.attempts += 1
+            item.last_error = message
+            item.updated_at = utcnow()
+            if retriable and item.attempts < self.max_attempts:
+                item.status = OutboxStatus.PENDING.value
+                return item
+            item.status = OutboxStatus.DEAD.value
+            session.add(_outbox_letter(item, message, retriable, field, error_class))
+            return item
+
+        return self._write(work)
+
+    def requeue(self, key: str) -> OutboxItem:
+        """Put a dead item back to pending (replay after a person fixed the cause)."""
+
+        def work(session: Session) -> OutboxItem:
+            item = _locked_item(session, key)
+            if item.status == OutboxStatus.DEAD.value:
+                item.status = OutboxStatus.PENDING.value
+                item.attempts = 0
+                item.updated_at = utcnow()
+            return item
+
+        return self._write(work)
+
+    def outbox_item(self, key: str) -> OutboxItem | None:
+        """One outbox item by idempotency key."""
+        with self._read() as session:
+            return session.get(OutboxItem, key)
+
+    def receipt_for(self, key: str) -> Receipt | None:
+        """The receipt of a write, if it landed."""
+        with self._read() as session:
+            return session.get(Receipt, key)
+
+    # ----------------------------------------------------------------- dead letters
+
+    def dead_letter(
+        self,
+        system: str,
+        entity: str,
+        record_id: str,
+        reason: str,
+        payload: Any,
+        field: str | None = None,
+        error_class: str | None = None,
+    ) -> DeadLetter:
+        """Park a record that cannot go on, with a reason naming it, so nothing else waits."""
+        clean = _safe_json(payload)
+
+        def work(session: Session) -> DeadLetter:
+            letter = DeadLetter(
+                system=system,
+                entity=entity,
+                record_id=str(record_id),
+                field=field,
+                reason=reason,
+                payload=clean,
+                error_class=error_class,
+            )
+            session.add(letter)
+            return letter
+
+        return self._write(work)
+
+    def dead_letters(self, open_only: bool = True) -> list[DeadLetter]:
+        """Dead letters, oldest first; open ones are those not replayed yet."""
+        stmt = select(DeadLetter).order_by(col(DeadLetter.id))
+        if open_only:
+            stmt = stmt.where(col(DeadLetter.replayed_at).is_(None))
+        with self._read() as session:
+            return list(session.exec(stmt))
+
+    def mark_replayed(self, id: int) -> DeadLetter:
+        """Close a dead letter after its record was sent through again."""
+
+        def work(session: Session) -> DeadLetter:
+            letter = session.get(DeadLetter, id, with_for_update=True)
+            if letter is None:
+                raise KeyError(f"no dead letter with id {id}")
+            letter.replayed_at = utcnow()
+            letter.replay_count += 1
+            return letter
+
+        return self._write(work)
+
+    # ----------------------------------------------------------------- audit
+
+    def audit(
+        self, actor: str, action: str, subject: str, data: Mapping[str, Any] | None = None
+    ) -> AuditEntry:
+        """Append to the hash-chained audit log (the only way to write it)."""
+
+        def work(session: Session) -> AuditEntry:
+            lock_for_append(session)
+            return append_entry(
+                session, at=utcnow(), actor=actor, action=action, subject=subject, data=data
+            )
+
+        return self._write(work)
+
+    def audit_entries(self, since_seq: int = 0) -> list[AuditEntry]:
+        """Entries after `since_seq`, in chain order."""
+        stmt = (
+            select(AuditEntry).where(col(AuditEntry.seq) > since_seq).order_by(col(AuditEntry.seq))
+        )
+        with self._read() as session:
+            return list(session.exec(stmt))
+
+    def verify_audit(self) -> AuditVerification:
+        """Recompute the chain and name the first entry edited, deleted or moved."""
+        stmt = select(AuditEntry).order_by(col(AuditEntry.seq)).execution_options(yield_per=1000)
+        with self._read() as session:
+            return verify_chain(session.exec(stmt))
+
+    # ----------------------------------------------------------------- status
+
+    def status(self) -> dict[str, Any]:
+        """Counts for `hrhub ledger status`: JSON-ready, one read transaction."""
+        with self._read() as session:
+            return {
+                "database": make_url(self.url).render_as_string(hide_password=True),
+                "staged": _staged_counts(session),
+                "outbox": _outbox_counts(session),
+                "receipts": _count(session, Receipt),
+                "dead_letters_open": session.exec(
+                    select(func.count())
+                    .select_from(DeadLetter)
+                    .where(col(DeadLetter.replayed_at).is_(None))
+                ).one(),
+                "audit_entries": count_entries(session),
+                "cursors": _cursor_rows(session),
+            }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _apply(rows: dict[str, StagedRecord], record: _Prepared, batch_id: str, now: datetime) -> str:
+    """Merge one input into the staged rows; returns the outcome it counts as."""
+    row = rows.get(record.canonical_id)
+    if row is None:
+        rows[record.canonical_id] = StagedRecord(
+            canonical_id=record.canonical_id,
+            entity=record.entity,
+            source_system=record.source_system,
+            remote_id=record.remote_id,
+            modified_at=record.modified_at,
+            payload=record.payload,
+            payload_hash=record.payload_hash,
+            stage=EXTRACTED,
+            batch_id=batch_id,
+            updated_at=now,
+        )
+        return "inserted"
+    if record.modified_at < row.modified_at:
+        return "skipped_stale"
+    if record.payload_hash == row.payload_hash:
+        if record.modified_at == row.modified_at:
+            return "skipped_same"
+    else:
+        row.payload = record.payload
+        row.payload_hash = record.payload_hash
+        row.stage = EXTRACTED  # changed content goes through the flow again
+        row.batch_id = batch_id
+    row.modified_at = record.modified_at
+    row.remote_id = record.remote_id
+    row.source_system = record.source_system
+    row.entity = record.entity
+    row.updated_at = now
+    return "updated"
+
+
+def _rejected_letter(record: StageInput, error: LedgerInputError) -> DeadLetter:
+    return DeadLetter(
+        system=str(record.source_system),
+        entity=str(record.entity),
+        record_id=error.record_id,
+        field=error.field,
+        reason=f"{record.entity} {error.record_id} from {record.source_system}: {error}",
+        payload=_safe_json(record.payload),
+        error_class=type(error).__name__,
+    )
+
+
+def _outbox_letter(
+    item: OutboxItem,
+    message: str,
+    retriable: bool,
+    field: str | None,
+    error_class: str | None,
+) -> DeadLetter:
+    where = f", field {field!r}" if field else ""
+    gave_up = f" (gave up after {item.attempts} attempts)" if retriable else ""
+    return DeadLetter(
+        system=item.target_system,
+        entity=item.entity,
+        record_id=item.canonical_id,
+        field=field,
+        reason=(
+            f"{item.entity} {item.canonical_id} could not be written to "
+            f"{item.target_system}{where}: {message}{gave_up}"
+        ),
+        payload=item.payload,
+        error_class=error_class,
+        outbox_key=item.idempotency_key,
+    )
+
+
+def _locked_item(session: Session, key: str) -> OutboxItem:
+    item = session.get(OutboxItem, key, with_for_update=True)
+    if item is None:
+        raise KeyError(f"no outbox item with idempotency key {key}")
+    return item
+
+
+def _count(session: Session, table: type[LedgerBase]) -> int:
+    return session.exec(select(func.count()).select_from(table)).one()
+
+
+def _staged_counts(session: Session) -> dict[str, dict[str, int]]:
+    stmt = select(StagedRecord.entity, StagedRecord.stage, func.count()).group_by(
+        col(StagedRecord.entity), col(StagedRecord.stage)
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for entity, stage, n in session.exec(stmt):
+        counts[entity][stage] = n
+    return {entity: dict(sorted(stages.items())) for entity, stages in sorted(counts.items())}
+
+
+def _outbox_counts(session: Session) -> dict[str, int]:
+    counts = {status.value: 0 for status in OutboxStatus}
+    stmt = select(OutboxItem.status, func.count()).group_by(col(OutboxItem.status))
+    for status, n in session.exec(stmt):
+        counts[status] = n
+    return counts
+
+
+def _cursor_rows(session: Session) -> list[dict[str, str]]:
+    stmt = select(Cursor).order_by(col(Cursor.system), col(Cursor.stream))
+    return [
+        {
+            "system": c.system,
+            "stream": c.stream,
+            "watermark": c.watermark,
+            "updated_at": c.updated_at.isoformat(),
+        }
+        for c in session.exec(stmt)
+    ]

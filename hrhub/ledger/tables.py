@@ -1,0 +1,253 @@
+"""Ledger tables and the pure helpers their keys and hashes are built from.
+
+The tables live in their own SQLAlchemy registry so `create_all` touches only the ledger,
+even when the database is shared with Airflow or other sqlmodel code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum, StrEnum
+from typing import Any, ClassVar
+from uuid import UUID
+
+from sqlalchemy import JSON, DateTime, Dialect, Index, String, Text, TypeDecorator
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+GENESIS_HASH = "0" * 64
+EXTRACTED = "extracted"
+
+
+class OutboxStatus(StrEnum):
+    """Life of one write: pending -> in_flight -> done, or dead after a fatal error."""
+
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class LedgerInputError(ValueError):
+    """Bad input for the ledger, naming the record and the field so a person can fix it."""
+
+    def __init__(self, record_id: str, field: str, problem: str) -> None:
+        self.record_id = record_id
+        self.field = field
+        self.problem = problem
+        super().__init__(f"record {record_id!r}, field {field!r}: {problem}")
+
+
+class JSONValueError(ValueError):
+    """A value JSON cannot carry, with the path to it (e.g. ``payload.scores[2]``)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+def utcnow() -> datetime:
+    """Aware UTC now: every time the ledger writes is UTC, whatever the host's zone."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime, *, record_id: str = "?", field: str = "modified_at") -> datetime:
+    """Convert to aware UTC; a naive time is ambiguous across systems, so it is rejected."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise LedgerInputError(record_id, field, f"naive datetime {value.isoformat()} (no zone)")
+    return value.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored as UTC and always read back aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value, field="timestamp")
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def to_json_value(value: Any, path: str = "payload") -> Any:
+    """Normalise to plain JSON, so what is stored is exactly what was hashed.
+
+    Raises JSONValueError naming the path of the first value JSON cannot carry (NaN, bytes...).
+    """
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise JSONValueError(path, f"{value!r} is not a JSON number")
+        return value
+    if isinstance(value, dict):
+        return {_json_key(k, path): to_json_value(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json_value(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    return _json_scalar(value, path)
+
+
+def _json_key(key: Any, path: str) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, int | Enum):
+        return str(key.value if isinstance(key, Enum) else key)
+    raise JSONValueError(path, f"key {key!r} is not a string")
+
+
+def _json_scalar(value: Any, path: str) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return to_json_value(value.value, path)
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(to_json_value(v, f"{path}[]") for v in value)
+    if hasattr(value, "model_dump"):
+        return to_json_value(value.model_dump(mode="json"), path)
+    raise JSONValueError(path, f"{type(value).__name__} value is not JSON-serialisable")
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling per value (sorted keys, no whitespace) so equal data hashes equal."""
+    return json.dumps(
+        to_json_value(value),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+
+
+def sha256_hex(text: str) -> str:
+    """Hex sha256 of UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def payload_hash(payload: Any) -> str:
+    """Content hash of a payload: detects real changes regardless of key order."""
+    return sha256_hex(canonical_json(payload))
+
+
+def idempotency_key(target_system: str, entity: str, canonical_id: str, payload_hash: str) -> str:
+    """Key of one write: the same content to the same record is the same write, once."""
+    return sha256_hex(canonical_json([target_system, entity, canonical_id, payload_hash]))
+
+
+class LedgerBase(SQLModel, registry=registry()):
+    """Base of the ledger tables, with a metadata of their own."""
+
+
+class Cursor(LedgerBase, table=True):
+    """Incremental-extract watermark per source system and stream."""
+
+    __tablename__: ClassVar[str] = "ledger_cursor"
+
+    system: str = Field(primary_key=True, max_length=64)
+    stream: str = Field(primary_key=True, max_length=128)
+    watermark: str = Field(sa_type=Text)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StagedRecord(LedgerBase, table=True):
+    """A canonical record as last extracted, and the flow stage it has reached."""
+
+    __tablename__: ClassVar[str] = "ledger_staged_record"
+    __table_args__ = (Index("ix_ledger_staged_entity_stage", "entity", "stage"),)
+
+    canonical_id: str = Field(primary_key=True, max_length=255)
+    entity: str = Field(max_length=64)
+    source_system: str = Field(max_length=64)
+    remote_id: str = Field(max_length=255)
+    modified_at: datetime = Field(sa_type=UTCDateTime)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    payload_hash: str = Field(max_length=64)
+    stage: str = Field(default=EXTRACTED, max_length=64)
+    batch_id: str = Field(max_length=128)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OutboxItem(LedgerBase, table=True):
+    """One write owed to a target system; the key makes retries and replays harmless."""
+
+    __tablename__: ClassVar[str] = "ledger_outbox"
+    __table_args__ = (Index("ix_ledger_outbox_claim", "target_system", "status", "created_at"),)
+
+    idempotency_key: str = Field(primary_key=True, max_length=64)
+    target_system: str = Field(max_length=64)
+    entity: str = Field(max_length=64)
+    canonical_id: str = Field(max_length=255)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    payload_hash: str = Field(max_length=64)
+    mapping_version: str = Field(max_length=128)
+    status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Receipt(LedgerBase, table=True):
+    """Proof a write landed: which remote record, which mapping version, when."""
+
+    __tablename__: ClassVar[str] = "ledger_receipt"
+
+    idempotency_key: str = Field(primary_key=True, max_length=64)
+    target_system: str = Field(max_length=64)
+    entity: str = Field(max_length=64)
+    canonical_id: str = Field(max_length=255, index=True)
+    remote_id: str = Field(max_length=255)
+    mapping_version: str = Field(max_length=128)
+    written_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DeadLetter(LedgerBase, table=True):
+    """A record that could not go on, with a reason a person can act on; replayable."""
+
+    __tablename__: ClassVar[str] = "ledger_dead_letter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=64)
+    entity: str = Field(max_length=64)
+    record_id: str = Field(max_length=255)
+    field: str | None = Field(default=None, max_length=255)
+    reason: str = Field(sa_type=Text)
+    payload: dict[str, Any] | list[Any] | None = Field(default=None, sa_type=JSON)
+    error_class: str | None = Field(default=None, max_length=128)
+    outbox_key: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    replayed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    replay_count: int = 0
+
+
+class AuditEntry(LedgerBase, table=True):
+    """Append-only, hash-chained log entry: who did what to which subject, and when."""
+
+    __tablename__: ClassVar[str] = "ledger_audit"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=255)
+    action: str = Field(max_length=128)
+    subject: str = Field(sa_type=Text)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    prev_hash: str = Field(sa_type=String(64))
+    hash: str = Field(sa_type=String(64))
+
+
+LEDGER_TABLES = (Cursor, StagedRecord, OutboxItem, Receipt, DeadLetter, AuditEntry)

@@ -1,0 +1,676 @@
+"""Load mapping files with their line numbers, validate and compile them once, apply to records.
+
+A mapping file is the auditor-facing contract of one system, entity and direction. Every
+mistake in it is reported with file, line and field when it is loaded; every record it cannot
+map raises ``MappingError`` naming the record, field, source path, file and line, so a caller
+can dead-letter that record and go on.
+
+Paths are dotted. In a source path a segment of digits reads a list item (``items.0.name``)
+unless the object has that key; in a target path below the top level it builds a list. A
+source value that is absent, null or the empty string counts as missing.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator, ValidationError
+
+from hrhub.mapping.transforms import TRANSFORMS, TransformError, compile_transform
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = REPO_ROOT / "schemas" / "mapping.schema.json"
+MAPPINGS_DIR_ENV = "HRHUB_MAPPINGS_DIR"
+DIRECTIONS = ("in", "out")
+
+_MISSING: Any = object()
+_NAME = re.compile(r"[A-Za-z0-9_]+")
+_Path = tuple[str | int, ...]
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+class MappingError(ValueError):
+    """A record this mapping cannot map (or, as ``MappingFileError``, a broken mapping file)."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        source: str | None = None,
+        record_id: str | None = None,
+        system: str | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.file = file
+        self.line = line
+        self.field = field
+        self.source = source
+        self.record_id = record_id
+        self.system = system
+
+    def __str__(self) -> str:
+        if self.record_id is None:
+            record = f"a record of {self.system}" if self.system else "record"
+        else:
+            record = f"record {self.system}:{self.record_id}" if self.system else self.record_id
+        where = [f"from {self.source!r}"] if self.source else []
+        if self.file:
+            where.append(f"{self.file} line {self.line}" if self.line else self.file)
+        text = record
+        if self.field:
+            text += f" field {self.field!r}"
+        if where:
+            text += f" ({', '.join(where)})"
+        return f"{text}: {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for dead letters and reports."""
+        return {
+            "message": str(self),
+            "reason": self.reason,
+            "system": self.system,
+            "record_id": self.record_id,
+            "field": self.field,
+            "source": self.source,
+            "file": self.file,
+            "line": self.line,
+        }
+
+
+class MappingFileError(MappingError):
+    """A mistake in a mapping file; ``problems`` lists every one found, first one first."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        problems: Iterable[str] = (),
+    ) -> None:
+        super().__init__(reason, file=file, line=line, field=field)
+        self.problems = tuple(problems) or (self._locate(reason, line),)
+
+    def _locate(self, reason: str, line: int | None) -> str:
+        return f"{self.file} line {line}: {reason}" if line else f"{self.file}: {reason}"
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class _Problem:
+    line: int
+    reason: str
+    field: str | None = None
+
+
+def _raise_problems(problems: list[_Problem], file: str) -> None:
+    if not problems:
+        return
+    problems = sorted(set(problems))
+    first = problems[0]
+    raise MappingFileError(
+        first.reason,
+        file=file,
+        line=first.line,
+        field=first.field,
+        problems=[f"{file} line {p.line}: {p.reason}" for p in problems],
+    )
+
+
+# --- reading YAML with line numbers --------------------------------------------------------
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, dict[_Path, int], list[_Problem]]:
+    """Data, the line of every key and list item, and duplicate keys (YAML keeps the last)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        reason = f"invalid YAML: {exc.problem or exc.context}"
+        raise MappingFileError(reason, file=file, line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise MappingFileError(f"invalid YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+    lines: dict[_Path, int] = {(): 1}
+    problems: list[_Problem] = []
+    if node is not None:
+        _index(node, (), lines, problems, set())
+    return data, lines, problems
+
+
+def _index(
+    node: yaml.Node, path: _Path, lines: dict[_Path, int], problems: list[_Problem], seen: set[int]
+) -> None:
+    if id(node) in seen:  # an alias: indexed where it was defined
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + 1
+            _index(item, (*path, index), lines, problems, seen)
+    elif isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key, line = key_node.value, key_node.start_mark.line + 1
+            ident = (key_node.tag, key)
+            if ident in first:
+                reason = f"duplicate key {key!r} (first at line {first[ident]}){_for((*path, key))}"
+                problems.append(_Problem(line, reason, _field_of((*path, key))))
+                continue
+            first[ident] = line
+            lines[(*path, key)] = line
+            _index(value_node, (*path, key), lines, problems, seen)
+
+
+def _line(lines: dict[_Path, int], path: Iterable[str | int]) -> int:
+    """Line of the deepest known part of ``path``."""
+    parts = tuple(path)
+    while parts not in lines:
+        parts = parts[:-1]
+    return lines[parts]
+
+
+def _field_of(path: _Path) -> str | None:
+    return str(path[1]) if len(path) >= 2 and path[0] == "fields" else None
+
+
+def _for(path: _Path) -> str:
+    target = _field_of(path)
+    return f" for field {target!r}" if target else ""
+
+
+# --- schema validation ---------------------------------------------------------------------
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _schema_problems(data: Any, lines: dict[_Path, int]) -> list[_Problem]:
+    problems = []
+    for error in _validator().iter_errors(data):
+        path, reason = _explain(error)
+        problems.append(_Problem(_line(lines, path), reason, _field_of(path)))
+    return problems
+
+
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "string": "text",
+    "boolean": "true or false",
+    "array": "a list",
+}
+
+
+def _explain(error: ValidationError) -> tuple[_Path, str]:
+    """Say what is wrong in the words of the mapping grammar, and where."""
+    path: _Path = tuple(error.absolute_path)
+    kind, value, instance = error.validator, error.validator_value, error.instance
+    name = repr(path[-1]) if path else "the file"
+    if "propertyNames" in error.absolute_schema_path:  # a bad key: point at the key itself
+        what = "target" if path == ("fields",) else "key"
+        title = error.schema.get("title", "name")
+        return (*path, instance), f"{what} {instance!r} is not a valid {title}"
+    where = _for(path)
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        key = next(k for k in instance if k not in allowed)
+        path = (*path, key)
+        return path, f"unknown key {key!r}{where} (allowed: {', '.join(allowed)})"
+    if kind == "required":
+        if "then" in error.absolute_schema_path:
+            return path, f"a field without 'from' needs a 'default'{where}"
+        missing = [k for k in value if k not in instance]  # one error per key, the same text
+        keys = "key" if len(missing) == 1 else "keys"
+        return path, f"missing {keys} {', '.join(repr(k) for k in missing)}{where}"
+    if kind == "dependentRequired":
+        return path, f"'transform' needs 'from'{where}"
+    if kind == "enum":
+        allowed = ", ".join(repr(v) for v in value)
+        return path, f"{name} must be one of {allowed}, got {instance!r}"
+    if kind == "type":
+        if error.schema.get("title") == "field rule":
+            return path, f"field {path[-1]!r} must be a source path or a mapping of rules"
+        return path, f"{name} must be {_TYPE_WORDS.get(value, value)}{where}, got {instance!r}"
+    if kind == "pattern":
+        title = error.schema.get("title", "value")
+        return path, f"{instance!r} is not a valid {title}{where}"
+    if kind == "minProperties":
+        return path, f"{name} needs at least {value} entry"
+    if kind == "minItems":
+        return path, f"{name} needs at least {value} items{where}"
+    if kind == "minLength":
+        return path, f"{name} must not be empty{where}"
+    return path, f"{error.message}{where}"
+
+
+# --- compiling fields ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """One target field as the file states it, plus the closures compiled from it."""
+
+    target: str
+    source: str | tuple[str, ...] | None
+    transform: str | None
+    params: MappingProxyType[str, Any]
+    has_default: bool
+    default: Any
+    required: bool
+    personal_data: bool
+    note: str | None
+    line: int
+    get: Callable[[dict[str, Any]], Any] = field(repr=False, compare=False)
+    convert: Callable[[Any], Any] | None = field(repr=False, compare=False)
+    fill: Callable[[], Any] | None = field(repr=False, compare=False)
+    put: Callable[[dict[str, Any], Any], None] = field(repr=False, compare=False)
+
+    @property
+    def source_label(self) -> str | None:
+        return ", ".join(self.source) if isinstance(self.source, tuple) else self.source
+
+
+class _FieldProblem(Exception):
+    """Carries one field's mistake out of ``_compile_field``."""
+
+    def __init__(self, problem: _Problem) -> None:
+        self.problem = problem
+
+
+def _compile_fields(
+    fields: dict[str, Any], lines: dict[_Path, int]
+) -> tuple[list[FieldRule], list[_Problem]]:
+    rules: list[FieldRule] = []
+    problems = _target_conflicts(fields, lines)
+    for target, spec in fields.items():
+        try:
+            rules.append(_compile_field(target, spec, lines))
+        except _FieldProblem as exc:
+            problems.append(exc.problem)
+    return rules, problems
+
+
+def _compile_field(target: str, spec: Any, lines: dict[_Path, int]) -> FieldRule:
+    here: _Path = ("fields", target)
+    rule = {"from": spec} if isinstance(spec, str) else spec
+    source = rule.get("from")
+    sources = tuple(source) if isinstance(source, list) else None
+    name, params, convert = None, {}, None
+    where = f" for field {target!r}"
+
+    def problem(reason: str, *at: str) -> _FieldProblem:
+        return _FieldProblem(_Problem(_line(lines, (*here, *at)), reason, target))
+
+    transform = rule.get("transform")
+    if transform is not None:
+        name = transform if isinstance(transform, str) else transform["name"]
+        params = {} if isinstance(transform, str) else dict(transform)
+        params.pop("name", None)
+        try:
+            convert = compile_transform(name, params, where=where)
+        except TransformError as exc:
+            raise problem(str(exc), "transform", "name") from None
+        takes_list = TRANSFORMS[name].takes_list
+        if sources and not takes_list:
+            raise problem(
+                f"transform {name!r}{where} takes one value, but 'from' is a list", "from"
+            )
+        if takes_list and not sources:
+            raise problem(f"transform {name!r}{where} combines values: make 'from' a list", "from")
+    elif sources:
+        raise problem(f"'from'{where} is a list: name a transform that combines values", "from")
+
+    has_default = "default" in rule
+    default = rule.get("default")
+    fill = None
+    if has_default:
+        fill = (
+            (lambda: copy.deepcopy(default))
+            if isinstance(default, dict | list)
+            else (lambda: default)
+        )
+    return FieldRule(
+        target=target,
+        source=sources or source,
+        transform=name,
+        params=MappingProxyType(params),
+        has_default=has_default,
+        default=default,
+        required=bool(rule.get("required", False)),
+        personal_data=bool(rule.get("personal_data", False)),
+        note=rule.get("note"),
+        line=_line(lines, here),
+        get=_list_getter(sources) if sources else _getter(source) if source else _absent,
+        convert=convert,
+        fill=fill,
+        put=_putter(_target_keys(target)),
+    )
+
+
+def _target_keys(target: str) -> tuple[str | int, ...]:
+    head, *rest = target.split(".")
+    return (head, *(int(s) if s.isdigit() else s for s in rest))
+
+
+def _target_conflicts(fields: dict[str, Any], lines: dict[_Path, int]) -> list[_Problem]:
+    """Targets must fit in one tree: 'a' and 'a.b', or 'a.0' and 'a.b', cannot both be set."""
+    containers: dict[tuple[str | int, ...], tuple[type, str]] = {}
+    problems = []
+    for target in fields:
+        keys = _target_keys(target)
+        for depth in range(1, len(keys)):
+            kind = list if isinstance(keys[depth], int) else dict
+            prefix = keys[:depth]
+            seen = containers.setdefault(prefix, (kind, target))
+            if seen[0] is not kind:
+                reason = f"field {target!r} and field {seen[1]!r} need different shapes"
+                problems.append(_Problem(_line(lines, ("fields", target)), reason, target))
+    for target in fields:
+        keys = _target_keys(target)
+        if keys in containers:
+            other = containers[keys][1]
+            reason = f"field {target!r} is set whole and also has field {other!r} inside it"
+            problems.append(_Problem(_line(lines, ("fields", target)), reason, target))
+    return problems
+
+
+# --- paths ---------------------------------------------------------------------------------
+
+
+def _absent(_record: dict[str, Any]) -> Any:
+    return _MISSING
+
+
+def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
+    steps = tuple((s, int(s) if s.isdigit() else None) for s in path.split("."))
+
+    def get(record: dict[str, Any]) -> Any:
+        value: Any = record
+        for key, index in steps:
+            if isinstance(value, dict):
+                value = value.get(key, _MISSING)
+                if value is _MISSING:
+                    return _MISSING
+            elif index is not None and isinstance(value, list | tuple) and index < len(value):
+                value = value[index]
+            else:
+                return _MISSING
+        return value
+
+    return get
+
+
+def _list_getter(paths: tuple[str, ...]) -> Callable[[dict[str, Any]], Any]:
+    getters = tuple(_getter(p) for p in paths)
+
+    def get(record: dict[str, Any]) -> Any:
+        values = [g(record) for g in getters]
+        if all(_is_missing(v) for v in values):
+            return _MISSING
+        return [None if _is_missing(v) else v for v in values]
+
+    return get
+
+
+def _is_missing(value: Any) -> bool:
+    return value is _MISSING or value is None or (isinstance(value, str) and not value)
+
+
+def _putter(keys: tuple[str | int, ...]) -> Callable[[dict[str, Any], Any], None]:
+    parents, last = keys[:-1], keys[-1]
+    kinds = tuple(list if isinstance(k, int) else dict for k in keys[1:])
+
+    def put(out: dict[str, Any], value: Any) -> None:
+        node: Any = out
+        for key, kind in zip(parents, kinds, strict=True):
+            node = _child(node, key, kind)
+        _store(node, last, value)
+
+    return put
+
+
+def _child(node: Any, key: str | int, kind: type) -> Any:
+    if isinstance(key, int):
+        _grow(node, key)
+        if node[key] is None:
+            node[key] = kind()
+        return node[key]
+    child = node.get(key)
+    if child is None:
+        child = node[key] = kind()
+    return child
+
+
+def _store(node: Any, key: str | int, value: Any) -> None:
+    if isinstance(key, int):
+        _grow(node, key)
+    node[key] = value
+
+
+def _grow(items: list[Any], index: int) -> None:
+    if len(items) <= index:
+        items.extend([None] * (index + 1 - len(items)))
+
+
+# --- the mapping ---------------------------------------------------------------------------
+
+
+def _display(path: Path) -> str:
+    """The path auditors recognise: relative to the repository (or working directory)."""
+    for base in (REPO_ROOT, Path.cwd()):
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+class Mapping:
+    """A validated, compiled mapping file; ``version`` is the hash stamped on what it writes."""
+
+    __slots__ = (
+        "description",
+        "direction",
+        "entity",
+        "fields",
+        "file",
+        "path",
+        "system",
+        "version",
+    )
+
+    def __init__(
+        self,
+        *,
+        system: str,
+        entity: str,
+        direction: str,
+        description: str | None,
+        version: str,
+        file: str,
+        path: Path,
+        fields: tuple[FieldRule, ...],
+    ) -> None:
+        self.system = system
+        self.entity = entity
+        self.direction = direction
+        self.description = description
+        self.version = version
+        self.file = file
+        self.path = path
+        self.fields = fields
+
+    def __repr__(self) -> str:
+        return f"<Mapping {self.file} {self.version}>"
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Mapping:
+        """Read, validate and compile a mapping file; ``MappingFileError`` lists its mistakes."""
+        resolved = Path(path).resolve()
+        file = _display(resolved)
+        raw = resolved.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise MappingFileError(f"not UTF-8 text (byte {exc.start})", file=file) from None
+        data, lines, problems = _read_yaml(text, file)
+        if data is None:
+            raise MappingFileError("the file is empty", file=file)
+        problems += _schema_problems(data, lines)
+        fields = data.get("fields") if isinstance(data, dict) else None
+        rules: list[FieldRule] = []
+        if isinstance(fields, dict):  # compile the sound fields too: report every mistake at once
+            broken = {problem.field for problem in problems}
+            sound = {k: v for k, v in fields.items() if isinstance(k, str) and k not in broken}
+            rules, more = _compile_fields(sound, lines)
+            problems += more
+        _raise_problems(problems, file)
+        return cls(
+            system=data["system"],
+            entity=data["entity"],
+            direction=data["direction"],
+            description=data.get("description"),
+            version="sha256:" + hashlib.sha256(raw).hexdigest()[:16],
+            file=file,
+            path=resolved,
+            fields=tuple(rules),
+        )
+
+    def apply(self, record: dict[str, Any], *, record_id: str | None = None) -> dict[str, Any]:
+        """Map one record; ``MappingError`` names the record and field that could not be mapped."""
+        if not isinstance(record, dict):
+            raise MappingError(
+                f"expected an object, got {type(record).__name__}",
+                file=self.file,
+                record_id=record_id,
+                system=self.system,
+            )
+        out: dict[str, Any] = {}
+        for rule in self.fields:
+            value = rule.get(record)
+            if rule.convert is not None and not _is_missing(value):
+                value = self._convert(rule, value, record_id)
+            if _is_missing(value):
+                if rule.fill is not None:
+                    value = rule.fill()
+                elif rule.required:
+                    raise self._error(rule, "required but missing or empty", record_id)
+                else:
+                    continue
+            rule.put(out, value)
+        return out
+
+    def apply_many(
+        self, records: Iterable[dict[str, Any]], id_field: str | None
+    ) -> tuple[list[dict[str, Any]], list[MappingError]]:
+        """Map a batch; a bad record becomes an error in the second list, the rest go on."""
+        get_id = _getter(id_field) if id_field else _absent
+        mapped: list[dict[str, Any]] = []
+        failed: list[MappingError] = []
+        for record in records:
+            raw_id = get_id(record) if isinstance(record, dict) else _MISSING
+            record_id = None if _is_missing(raw_id) else str(raw_id)
+            try:
+                mapped.append(self.apply(record, record_id=record_id))
+            except MappingError as exc:
+                failed.append(exc)
+        return mapped, failed
+
+    def _convert(self, rule: FieldRule, value: Any, record_id: str | None) -> Any:
+        assert rule.convert is not None
+        try:
+            return rule.convert(value)
+        except TransformError as exc:
+            reason = exc.safe_message if rule.personal_data else exc.message
+            raise self._error(rule, reason, record_id) from exc
+        except Exception as exc:  # a bug in one transform must not stop the batch
+            detail = "" if rule.personal_data else f": {exc}"
+            reason = f"{rule.transform}: unexpected {type(exc).__name__}{detail}"
+            raise self._error(rule, reason, record_id) from exc
+
+    def _error(self, rule: FieldRule, reason: str, record_id: str | None) -> MappingError:
+        return MappingError(
+            reason,
+            file=self.file,
+            line=rule.line,
+            field=rule.target,
+            source=rule.source_label,
+            record_id=record_id,
+            system=self.system,
+        )
+
+
+# --- finding mapping files -----------------------------------------------------------------
+
+
+def mappings_dir(root: str | os.PathLike[str] | None = None) -> Path:
+    """``<root>/mappings``; without a root, ``$HRHUB_MAPPINGS_DIR`` or the repository's."""
+    if root is not None:
+        return Path(root) / "mappings"
+    configured = os.environ.get(MAPPINGS_DIR_ENV)
+    return Path(configured) if configured else REPO_ROOT / "mappings"
+
+
+def mapping_path(
+    system: str, entity: str, direction: str, root: str | os.PathLike[str] | None = None
+) -> Path:
+    """Where the mapping for ``system``, ``entity`` and ``direction`` lives."""
+    for label, value in (("system", system), ("entity", entity)):
+        if not _NAME.fullmatch(value):
+            raise ValueError(f"invalid {label} name {value!r}")
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be 'in' or 'out', got {direction!r}")
+    return mappings_dir(root) / system / f"{entity}.{direction}.yaml"
+
+
+def load_mapping(
+    system: str, entity: str, direction: str, root: str | os.PathLike[str] | None = None
+) -> Mapping:
+    """Load ``mappings/<system>/<entity>.<direction>.yaml`` and check it says what its path says.
+
+    ``root`` is the directory that holds ``mappings/`` (the repository by default);
+    ``$HRHUB_MAPPINGS_DIR`` names the mappings directory itself.
+    """
+    path = mapping_path(system, entity, direction, root)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no mapping for {system} {entity} ({direction}): {path} is missing"
+        )
+    mapping = Mapping.load(path)
+    said = (mapping.system, mapping.entity, mapping.direction)
+    if said != (system, entity, direction):
+        raise MappingFileError(
+            f"the file declares system/entity/direction {'/'.join(said)!r} "
+            f"but sits at the path for {system}/{entity}/{direction}",
+            file=mapping.file,
+        )
+    return mapping

@@ -1,0 +1,667 @@
+"""Canonical records: the one shape every source system is mapped into and every target is fed from.
+
+Names follow the common ATS models (Merge, HR Open) so integrators recognise them. The JSON
+Schemas in ``schemas/canonical/`` are generated from these classes (``python -m
+hrhub.schema_export``) and a test keeps them equal, because auditors and mapping contract tests
+read the schemas, not the Python.
+
+Fields holding personal data carry ``"x-personal-data": true`` in their schema so redaction,
+scopes and audit reports can find them without a hand-kept list.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+__all__ = [
+    "CANONICAL_MODELS",
+    "PERSONAL_DATA",
+    "Application",
+    "AttendanceEvent",
+    "AwareDT",
+    "Candidate",
+    "CanonicalRecord",
+    "CompetencyScore",
+    "Consent",
+    "Direction",
+    "Education",
+    "Evidence",
+    "Interview",
+    "InterviewAnalysis",
+    "InterviewResult",
+    "InterviewStatus",
+    "Job",
+    "JobStatus",
+    "Notification",
+    "NotificationChannel",
+    "NotificationStatus",
+    "NotificationTemplate",
+    "ParsedResume",
+    "PreHire",
+    "RecipientRole",
+    "Recommendation",
+    "ReviewPolicy",
+    "ScreeningResult",
+    "ScreeningWeights",
+    "Speaker",
+    "Stage",
+    "TimeSlot",
+    "TranscriptSegment",
+    "WorkExperience",
+    "model_for",
+    "personal_fields",
+]
+
+PERSONAL_DATA: dict[str, Any] = {"x-personal-data": True}
+"""Schema extension marking a field as personal information (PIPL / GDPR)."""
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+# Loose on purpose: mapping must not drop a record over an exotic but deliverable address.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()\-]{4,31}$"
+SYSTEM_PATTERN = r"^[a-z][a-z0-9_\-]*$"
+# Offset required, so the schema rejects naive timestamps just like the model does.
+_AWARE_PATTERN = r"(Z|z|[+\-]\d{2}:\d{2})$"
+
+AwareDT = Annotated[
+    AwareDatetime,
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": _AWARE_PATTERN}),
+]
+"""Timezone-aware datetime; naive values are rejected (a wall time alone is ambiguous)."""
+
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
+Phone = Annotated[str, Field(pattern=PHONE_PATTERN)]
+Score = Annotated[float, Field(ge=0, le=100)]
+
+
+def _ref(entity: str) -> str:
+    """Pattern for a canonical id of one entity, so references cannot point at the wrong kind."""
+    return rf"^[a-z][a-z0-9_\-]*:{entity}:.+$"
+
+
+def _pd(default: Any = PydanticUndefined, **kwargs: Any) -> Any:
+    """A Field flagged as personal data."""
+    return Field(default, json_schema_extra=PERSONAL_DATA, **kwargs)
+
+
+# --------------------------------------------------------------------------- enums
+
+
+class Stage(StrEnum):
+    """Where an application is in the hub's flow (not the source system's own status)."""
+
+    EXTRACTED = "extracted"
+    SCREENED = "screened"
+    SHORTLISTED = "shortlisted"
+    SCHEDULED = "scheduled"
+    INVITED = "invited"
+    INTERVIEWED = "interviewed"
+    SCORED = "scored"
+    IN_REVIEW = "in_review"
+    PUSHED = "pushed"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    DEAD_LETTER = "dead_letter"
+
+
+class Recommendation(StrEnum):
+    """Overall recommendation, as Merge's Scorecard ``overall_recommendation``."""
+
+    STRONG_YES = "STRONG_YES"
+    YES = "YES"
+    NO = "NO"
+    STRONG_NO = "STRONG_NO"
+    NO_DECISION = "NO_DECISION"
+
+
+class JobStatus(StrEnum):
+    """Posting status of a job (Merge Job.status)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    DRAFT = "draft"
+    ARCHIVED = "archived"
+    PENDING = "pending"
+
+
+class ReviewPolicy(StrEnum):
+    """Which scored results a person must confirm before write-back."""
+
+    ALL = "all"
+    REJECT = "reject"
+    NONE = "none"
+
+
+class InterviewStatus(StrEnum):
+    """Lifecycle of a scheduled interview."""
+
+    PROPOSED = "proposed"
+    SCHEDULED = "scheduled"
+    RESCHEDULED = "rescheduled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class Speaker(StrEnum):
+    """Who speaks in a transcript segment."""
+
+    CANDIDATE = "candidate"
+    INTERVIEWER = "interviewer"
+    SYSTEM = "system"
+
+
+class NotificationChannel(StrEnum):
+    """How a notification is delivered."""
+
+    DINGTALK = "dingtalk"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class NotificationTemplate(StrEnum):
+    """Message template; pass/reject/pending carry the decision, invite/reminder the link."""
+
+    PASS = "pass"
+    REJECT = "reject"
+    PENDING = "pending"
+    INVITE = "invite"
+    REMINDER = "reminder"
+
+
+class NotificationStatus(StrEnum):
+    """Delivery state; read comes from DingTalk read receipts."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    READ = "read"
+    FAILED = "failed"
+
+
+class RecipientRole(StrEnum):
+    """Role of the recipient in the hiring process."""
+
+    CANDIDATE = "candidate"
+    HIRING_MANAGER = "hiring_manager"
+    INTERVIEWER = "interviewer"
+
+
+class Direction(StrEnum):
+    """Clock-in, clock-out, or another terminal state (break, overtime) kept as "other"."""
+
+    IN = "in"
+    OUT = "out"
+    OTHER = "other"
+
+
+# --------------------------------------------------------------------------- parts
+
+
+class _Part(BaseModel):
+    """Nested value object: same strictness as the records, no identity of its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class TimeSlot(_Part):
+    """An interval of time, e.g. a stated availability."""
+
+    start: AwareDT = Field(description="Slot start, timezone-aware.")
+    end: AwareDT = Field(description="Slot end, timezone-aware; after start.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class ScreeningWeights(_Part):
+    """Job-fit weights in percent; they must add up to 100 so scores stay on a 0-100 scale."""
+
+    skills: float = Field(40, ge=0, le=100, description="Weight of skill match, percent.")
+    experience: float = Field(30, ge=0, le=100, description="Weight of experience, percent.")
+    education: float = Field(20, ge=0, le=100, description="Weight of education, percent.")
+    other: float = Field(10, ge=0, le=100, description="Weight of everything else, percent.")
+
+    @model_validator(mode="after")
+    def _sum_100(self) -> Self:
+        total = self.skills + self.experience + self.education + self.other
+        if abs(total - 100) > 1e-6:
+            raise ValueError(f"weights must add up to 100, got {total:g}")
+        return self
+
+
+class Education(_Part):
+    """One education entry from a resume."""
+
+    institution: str = Field(min_length=1, description="School or university, e.g. 清华大学.")
+    degree: str | None = Field(None, description="Degree as written, e.g. 本科, Master.")
+    major: str | None = Field(None, description="Field of study, e.g. 计算机科学与技术.")
+    start_date: date | None = Field(None, description="First day of the month if only YYYY-MM.")
+    end_date: date | None = Field(None, description="Null while still enrolled.")
+
+
+class WorkExperience(_Part):
+    """One employment entry from a resume."""
+
+    employer: str = Field(min_length=1, description="Employer name as written.")
+    title: str | None = Field(None, description="Job title held.")
+    start_date: date | None = Field(None, description="First day of the month if only YYYY-MM.")
+    end_date: date | None = Field(None, description="Null for the current position.")
+
+
+class TranscriptSegment(_Part):
+    """One utterance of the interview, tied to the question it answers."""
+
+    question_id: str = Field(min_length=1, description="Question id in the interview plan.")
+    question_text: str | None = Field(None, description="Question as asked.")
+    speaker: Speaker = Field(Speaker.CANDIDATE, description="Who is speaking.")
+    start_ms: int = Field(ge=0, description="Offset from the recording start, milliseconds.")
+    end_ms: int = Field(ge=0, description="Offset from the recording start, milliseconds.")
+    text: str = Field(description="Transcribed text.")
+    language: str | None = Field(None, description="BCP 47 tag, e.g. zh-CN, en.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end_ms < self.start_ms:
+            raise ValueError("end_ms must not be before start_ms")
+        return self
+
+
+class Consent(_Part):
+    """What the candidate agreed to; both default to the protective choice."""
+
+    audio_consent: bool = Field(
+        False, description="Candidate consented to audio/voice analysis (sensitive PI)."
+    )
+    automated_decision_opt_out: bool = Field(
+        False,
+        description="Candidate refused decisions made solely by automation (PIPL art. 24); "
+        "the result must go to a person.",
+    )
+    recorded_at: AwareDT | None = Field(None, description="When consent was captured.")
+    notice_version: str | None = Field(None, description="Version of the notice shown.")
+
+
+class Evidence(_Part):
+    """A quote backing a score, so the candidate and the reviewer can see why."""
+
+    quote: str = Field(min_length=1, description="Verbatim transcript excerpt.")
+    question_id: str | None = Field(None, description="Question the quote answers.")
+    start_ms: int | None = Field(None, ge=0, description="Offset of the quote, milliseconds.")
+    end_ms: int | None = Field(None, ge=0, description="End offset of the quote, milliseconds.")
+
+
+class CompetencyScore(_Part):
+    """Score of one rubric competency; it must carry evidence or measured features."""
+
+    competency: str = Field(min_length=1, description="Competency id from the rubric.")
+    score: Score = Field(description="Score 0-100.")
+    weight: float = Field(ge=0, le=1, description="Weight in the overall score, 0-1.")
+    evidence: list[Evidence] = Field(default_factory=list, description="Supporting quotes.")
+    features: dict[str, float] = Field(
+        default_factory=dict, description="Measured features used, e.g. speech_rate_wpm."
+    )
+
+    @model_validator(mode="after")
+    def _has_evidence(self) -> Self:
+        if not self.evidence and not self.features:
+            raise ValueError(f"competency {self.competency!r} has no evidence or features")
+        return self
+
+
+# --------------------------------------------------------------------------- records
+
+
+class CanonicalRecord(BaseModel):
+    """Common envelope: provenance, a deterministic id and the raw payload for replay and audit.
+
+    ``canonical_id`` may be omitted on input; it is derived from ``source_system``, ``entity``
+    and ``remote_id`` so the same remote record always lands on the same key.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+    entity: ClassVar[str]
+
+    canonical_id: str = Field(
+        pattern=r"^[a-z][a-z0-9_\-]*:[a-z_]+:.+$",
+        description="'{source_system}:{entity}:{remote_id}'; derived when omitted.",
+    )
+    source_system: str = Field(
+        pattern=SYSTEM_PATTERN,
+        description="System the record came from, e.g. successfactors, yonyou, dingtalk, hrhub.",
+    )
+    remote_id: str = Field(min_length=1, description="Record's key in the source system.")
+    modified_at: AwareDT = Field(description="Last modification in the source, timezone-aware.")
+    raw: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Source payload the record was mapped from; may hold personal data.",
+    )
+
+    @classmethod
+    def make_canonical_id(cls, source_system: str, remote_id: str) -> str:
+        """Deterministic key: same source record, same id, across runs and replays."""
+        return f"{source_system}:{cls.entity}:{remote_id}"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_canonical_id(cls, data: Any) -> Any:
+        if not hasattr(cls, "entity"):
+            raise TypeError("CanonicalRecord is abstract; use an entity model such as Candidate")
+        if isinstance(data, dict) and data.get("canonical_id") is None:
+            system, remote = data.get("source_system"), data.get("remote_id")
+            if isinstance(system, str) and isinstance(remote, str):
+                data = {**data, "canonical_id": cls.make_canonical_id(system, remote)}
+        return data
+
+    @model_validator(mode="after")
+    def _check_canonical_id(self) -> Self:
+        expected = self.make_canonical_id(self.source_system, self.remote_id)
+        if self.canonical_id != expected:
+            raise ValueError(f"canonical_id {self.canonical_id!r} != expected {expected!r}")
+        return self
+
+
+class Job(CanonicalRecord):
+    """Requisition / opening, with the knobs the flow needs per job."""
+
+    entity: ClassVar[str] = "job"
+
+    title: str = Field(min_length=1, description="Job title, e.g. 高级数据工程师.")
+    code: str | None = Field(None, description="Requisition number in the source.")
+    description: str | None = Field(None, description="Job description text.")
+    status: JobStatus = Field(JobStatus.OPEN, description="Posting status.")
+    department: str | None = Field(None, description="Department id or name in the source.")
+    location: str | None = Field(None, description="Work location, e.g. 上海.")
+    hiring_manager_ids: list[str] = Field(default_factory=list, description="Manager user ids.")
+    required_skills: list[str] = Field(default_factory=list, description="Skills screened for.")
+    min_years_experience: float | None = Field(None, ge=0, description="Minimum years.")
+    screening_weights: ScreeningWeights = Field(
+        default_factory=ScreeningWeights, description="Job-fit weights, percent."
+    )
+    shortlist_share: float = Field(
+        0.3, gt=0, le=1, description="Top share of screened applicants sent to interview."
+    )
+    review_policy: ReviewPolicy = Field(
+        ReviewPolicy.REJECT, description="Which results a person confirms before write-back."
+    )
+    probation_attendance_rule_ids: list[str] = Field(
+        default_factory=list, description="Attendance rules applied to hires in probation."
+    )
+
+
+class Candidate(CanonicalRecord):
+    """A person applying; contact data is personal data and flagged as such."""
+
+    entity: ClassVar[str] = "candidate"
+
+    name: str = _pd(min_length=1, description="Full name as written, e.g. 张伟 or Emily Clarke.")
+    family_name: str | None = _pd(None, description="Family name, e.g. 张.")
+    given_name: str | None = _pd(None, description="Given name, e.g. 伟.")
+    emails: list[Email] = _pd(default_factory=list, description="Email addresses.")
+    phones: list[Phone] = _pd(default_factory=list, description="Phone numbers, mobile first.")
+    id_number: str | None = _pd(None, max_length=64, description="National id / passport no.")
+    birth_date: date | None = _pd(None, description="Date of birth.")
+    demographics: dict[str, str] = _pd(
+        default_factory=dict,
+        description="Self-reported groups for the bias audit only; never used in scoring.",
+    )
+    current_company: str | None = Field(None, description="Current employer.")
+    current_title: str | None = Field(None, description="Current job title.")
+    location: str | None = Field(None, description="City of residence.")
+    resume_ref: str | None = Field(None, description="Reference to the resume attachment.")
+    availability: list[TimeSlot] = Field(
+        default_factory=list, description="Stated availability for interviews."
+    )
+    tags: list[str] = Field(default_factory=list, description="Labels from the source.")
+
+
+class Application(CanonicalRecord):
+    """A candidate's application to a job; carries the hub's flow stage."""
+
+    entity: ClassVar[str] = "application"
+
+    candidate_id: str = Field(pattern=_ref("candidate"), description="Candidate canonical id.")
+    job_id: str = Field(pattern=_ref("job"), description="Job canonical id.")
+    applied_at: AwareDT | None = Field(None, description="When the candidate applied.")
+    stage: Stage = Field(Stage.EXTRACTED, description="Stage in the hub's flow.")
+    remote_status: str | None = Field(None, description="Status as the source names it.")
+    source_channel: str | None = Field(None, description="Where it came from, e.g. referral.")
+    rejected_at: AwareDT | None = Field(None, description="When it was rejected.")
+    reject_reason: str | None = Field(None, description="Reason given for rejection.")
+
+
+class ParsedResume(CanonicalRecord):
+    """What the resume parser extracted; input of screening."""
+
+    entity: ClassVar[str] = "parsed_resume"
+
+    candidate_id: str = Field(pattern=_ref("candidate"), description="Candidate canonical id.")
+    language: str | None = Field(None, description="Main language, BCP 47, e.g. zh-CN.")
+    name: str | None = _pd(None, description="Name found in the resume.")
+    emails: list[Email] = _pd(default_factory=list, description="Emails found in the resume.")
+    phones: list[Phone] = _pd(default_factory=list, description="Phones found in the resume.")
+    education: list[Education] = Field(default_factory=list, description="Education history.")
+    experience: list[WorkExperience] = Field(
+        default_factory=list, description="Employers and titles, most recent first."
+    )
+    skills: list[str] = Field(default_factory=list, description="Normalised skill names.")
+    years_experience: float | None = Field(None, ge=0, le=80, description="Total years worked.")
+    file_sha256: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$", description="Hash of the parsed file."
+    )
+    parser_version: str = Field(min_length=1, description="Parser and model version used.")
+
+
+class ScreeningResult(CanonicalRecord):
+    """Job-fit score of one application, with the parts that produced it."""
+
+    entity: ClassVar[str] = "screening_result"
+
+    application_id: str = Field(pattern=_ref("application"), description="Application id.")
+    candidate_id: str = Field(pattern=_ref("candidate"), description="Candidate canonical id.")
+    job_id: str = Field(pattern=_ref("job"), description="Job canonical id.")
+    fit_score: Score = Field(description="Weighted job-fit score 0-100.")
+    skills_score: Score = Field(description="Skill match 0-100.")
+    experience_score: Score = Field(description="Experience match 0-100.")
+    education_score: Score = Field(description="Education match 0-100.")
+    other_score: Score = Field(description="Other factors 0-100.")
+    weights: ScreeningWeights = Field(description="Weights applied, percent.")
+    rank: int | None = Field(None, ge=1, description="Rank among the job's applicants.")
+    shortlisted: bool = Field(description="In the top share sent to interview.")
+    matched_skills: list[str] = Field(default_factory=list, description="Required and found.")
+    missing_skills: list[str] = Field(default_factory=list, description="Required, not found.")
+    explanation: str = Field(min_length=1, description="Why this score, readable by people.")
+    screener_version: str = Field(min_length=1, description="Screening code/model version.")
+
+
+class Interview(CanonicalRecord):
+    """A scheduled interview (Merge ScheduledInterview) with the candidate's signed link."""
+
+    entity: ClassVar[str] = "interview"
+
+    application_id: str = Field(pattern=_ref("application"), description="Application id.")
+    candidate_id: str = Field(pattern=_ref("candidate"), description="Candidate canonical id.")
+    slot_start: AwareDT = Field(description="Start, timezone-aware.")
+    slot_end: AwareDT = Field(description="End, timezone-aware; after slot_start.")
+    timezone: str = Field(DEFAULT_TIMEZONE, description="IANA zone shown to participants.")
+    interviewer_ids: list[str] = Field(
+        default_factory=list, description="Interviewer user ids; empty for an AI-only room."
+    )
+    status: InterviewStatus = Field(InterviewStatus.SCHEDULED, description="Lifecycle state.")
+    link_url: str | None = Field(
+        None,
+        pattern=r"^https?://\S+$",
+        json_schema_extra={"x-secret": True},
+        description="Unique signed interview link; a bearer credential, redact in logs.",
+    )
+    link_expires_at: AwareDT | None = Field(None, description="When the signed link expires.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _slot(self) -> Self:
+        if self.slot_end <= self.slot_start:
+            raise ValueError("slot_end must be after slot_start")
+        if self.link_url and self.link_expires_at is None:
+            raise ValueError("link_expires_at is required when link_url is set")
+        return self
+
+
+class InterviewAnalysis(CanonicalRecord):
+    """What the AI interview room delivers: transcript, audio, platform signals, consent."""
+
+    entity: ClassVar[str] = "interview_analysis"
+
+    interview_id: str = Field(pattern=_ref("interview"), description="Interview canonical id.")
+    application_id: str = Field(pattern=_ref("application"), description="Application id.")
+    candidate_id: str = Field(pattern=_ref("candidate"), description="Candidate canonical id.")
+    language: str | None = Field(None, description="Main language, BCP 47.")
+    segments: list[TranscriptSegment] = Field(
+        default_factory=list, description="Per-question transcript with timestamps."
+    )
+    audio_ref: str | None = _pd(
+        None, description="Reference to the recording; voice may be biometric data."
+    )
+    audio_duration_ms: int | None = Field(None, ge=0, description="Recording length.")
+    platform_signals: dict[str, float | int | str | bool | None] = Field(
+        default_factory=dict, description="Signals computed by the room, e.g. answer latency."
+    )
+    consent: Consent = Field(default_factory=Consent, description="Consent flags.")
+    completed_at: AwareDT | None = Field(None, description="When the interview ended.")
+
+
+class InterviewResult(CanonicalRecord):
+    """Explainable score of one interview; what push writes back (Merge Scorecard)."""
+
+    entity: ClassVar[str] = "interview_result"
+
+    interview_id: str = Field(pattern=_ref("interview"), description="Interview canonical id.")
+    application_id: str = Field(pattern=_ref("application"), description="Application id.")
+    candidate_id: str = Field(pattern=_ref("candidate"), description="Candidate canonical id.")
+    competency_scores: list[CompetencyScore] = Field(
+        default_factory=list, description="Per-competency scores with evidence."
+    )
+    overall_score: Score = Field(description="Weighted overall score 0-100.")
+    recommendation: Recommendation = Field(description="Overall recommendation.")
+    explanation: str = Field(min_length=1, description="Plain-language reasons (PIPL art. 24).")
+    rubric_version: str = Field(min_length=1, description="Rubric version applied.")
+    model_version: str = Field(min_length=1, description="Scoring model version applied.")
+    audio_features_used: bool = Field(False, description="Voice features entered the score.")
+    scored_at: AwareDT | None = Field(None, description="When scoring ran.")
+
+
+class Notification(CanonicalRecord):
+    """A message to a candidate, manager or interviewer, tracked to read."""
+
+    entity: ClassVar[str] = "notification"
+
+    channel: NotificationChannel = Field(description="Delivery channel.")
+    template: NotificationTemplate = Field(description="Message template.")
+    recipient: str = _pd(min_length=1, description="User id, mobile or email of the recipient.")
+    recipient_role: RecipientRole = Field(description="Who the recipient is in the process.")
+    application_id: str | None = Field(
+        None, pattern=_ref("application"), description="Application it concerns."
+    )
+    status: NotificationStatus = Field(NotificationStatus.QUEUED, description="Delivery state.")
+    provider_message_id: str | None = Field(None, description="Channel's id, e.g. DingTalk task.")
+    sent_at: AwareDT | None = Field(None, description="When the channel accepted it.")
+    read_at: AwareDT | None = Field(None, description="When the recipient read it.")
+    reminders_sent: int = Field(0, ge=0, description="Reminders sent after the first message.")
+    error: str | None = Field(None, description="Last delivery error, if failed.")
+
+
+class PreHire(CanonicalRecord):
+    """Pre-entry record pushed to DingTalk smart HR and the attendance system on hire."""
+
+    entity: ClassVar[str] = "pre_hire"
+
+    candidate_id: str = Field(pattern=_ref("candidate"), description="Candidate canonical id.")
+    application_id: str | None = Field(
+        None, pattern=_ref("application"), description="Application hired from."
+    )
+    name: str = _pd(min_length=1, description="Full name, e.g. 张伟.")
+    mobile: Phone = _pd(description="Mobile number; DingTalk's key for pre-entry.")
+    email: Email | None = _pd(None, description="Email address.")
+    id_number: str | None = _pd(None, max_length=64, description="National id / passport no.")
+    planned_entry_date: date = Field(description="Planned first working day.")
+    department: str = Field(min_length=1, description="Department id in the target org.")
+    position: str = Field(min_length=1, description="Position or job title.")
+    employee_code: str | None = Field(None, description="Employee/person code once assigned.")
+    probation_attendance_rule_ids: list[str] = Field(
+        default_factory=list, description="Attendance rules for the probation period."
+    )
+
+
+class AttendanceEvent(CanonicalRecord):
+    """One punch; schedule uses them for shifts and leave, onboarding for probation."""
+
+    entity: ClassVar[str] = "attendance_event"
+
+    person_code: str = Field(min_length=1, description="Employee/person code in the system.")
+    punch_time: AwareDT = Field(description="Punch time, timezone-aware.")
+    direction: Direction = Field(description="Clock in or out.")
+    terminal: str | None = Field(None, description="Device or terminal id.")
+    source: str | None = Field(None, description="How it was recorded, e.g. device, app.")
+
+
+CANONICAL_MODELS: dict[str, type[CanonicalRecord]] = {
+    m.entity: m
+    for m in (
+        Job,
+        Candidate,
+        Application,
+        ParsedResume,
+        ScreeningResult,
+        Interview,
+        InterviewAnalysis,
+        InterviewResult,
+        Notification,
+        PreHire,
+        AttendanceEvent,
+    )
+}
+
+
+def model_for(entity: str) -> type[CanonicalRecord]:
+    """Model class of an entity name, as used in mapping files and the ledger."""
+    try:
+        return CANONICAL_MODELS[entity]
+    except KeyError:
+        known = ", ".join(sorted(CANONICAL_MODELS))
+        raise KeyError(f"unknown canonical entity {entity!r}; known: {known}") from None
+
+
+def personal_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Top-level fields flagged as personal data, for redaction and scopes."""
+    return frozenset(name for name, info in model.model_fields.items() if _is_personal(info))
+
+
+def _is_personal(info: FieldInfo) -> bool:
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and extra.get("x-personal-data") is True

@@ -1,0 +1,1 @@
+"""Tests of the mapping engine (hrhub.mapping)."""
