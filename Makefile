@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
-# Debian packages the suite needs (see README): espeak-ng and sox make speech fixtures,
-# libsndfile1 lets librosa read audio.
-DEBIAN_PACKAGES := libsndfile1
+export HRHUB_HOME := $(CURDIR)
+# Debian packages the suite needs, installed by `make` when missing (README lists them).
+# None yet: the audio stack's wheels bundle libsndfile. Browser tests will add chromium.
+DEBIAN_PACKAGES :=
 PYTEST_ARGS ?=
 
 .PHONY: help install debian demo test test-fast bench up lint format lock clean
@@ -34,7 +35,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 debian:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	@missing=""; for p in $(DEBIAN_PACKAGES) ; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

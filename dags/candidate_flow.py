@@ -48,4 +48,4 @@ def candidate_flow() -> None:
     report(extract.expand(source=plan_extract()))
 
 
-candidate_flow()
+candidate_flow_dag = candidate_flow()

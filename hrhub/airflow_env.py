@@ -1,12 +1,14 @@
 """Run Airflow's own command line against hrhub's airflow.cfg, with sandbox connections.
 
 The demo, `hrhub up` and the Airflow tests all start Airflow the same way: AIRFLOW_CONFIG points
-at the repository's airflow.cfg, AIRFLOW_HOME at an ignored folder, and `AIRFLOW_CONN_*`
-variables at the simulators.
+at the repository's airflow.cfg, HRHUB_HOME at the repository (airflow.cfg finds dags/ and
+plugins/ through it), AIRFLOW_HOME at an ignored folder, and `AIRFLOW_CONN_*` variables at the
+simulators.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +27,7 @@ def airflow_env(
     airflow_home.mkdir(parents=True, exist_ok=True)
     env["AIRFLOW_HOME"] = str(airflow_home)
     env.setdefault("AIRFLOW_CONFIG", str(REPO_ROOT / "airflow.cfg"))
+    env.setdefault("HRHUB_HOME", str(REPO_ROOT))
     env.update(extra or {})
     return env
 
@@ -52,3 +55,12 @@ def run_airflow(
             f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
         )
     return proc
+
+
+def run_airflow_json(*args: str, env: Mapping[str, str], timeout: float = 900) -> object:
+    """Run `airflow <args> --output json` and decode it (Airflow may log warnings above it)."""
+    out = run_airflow(*args, "--output", "json", env=env, timeout=timeout).stdout
+    for line in reversed(out.strip().splitlines()):
+        if line.startswith(("[", "{")):
+            return json.loads(line)
+    raise RuntimeError(f"airflow {' '.join(args)} printed no JSON:\n{out[-2000:]}")

@@ -120,9 +120,7 @@ class AttendanceClient(ApiClient):
     # -- writes -----------------------------------------------------------------------------
 
     def find_employee(self, emp_code: str) -> dict[str, Any] | None:
-        body = self.request_json(
-            "GET", "/personnel/api/employees/", params={"emp_code": emp_code}
-        )
+        body = self.request_json("GET", "/personnel/api/employees/", params={"emp_code": emp_code})
         matches = [e for e in body.get("data", []) if e.get("emp_code") == emp_code]
         return matches[0] if matches else None
 

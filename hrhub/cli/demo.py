@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 from typing import Annotated
@@ -11,15 +12,18 @@ from rich.table import Table
 
 from hrhub.airflow_env import airflow_bin, airflow_env, run_airflow
 from hrhub.cli._output import console, emit_json, fail
-from hrhub.reconcile import reconcile_extract
 from hrhub.sandbox import connection_env, sandbox
 
 FaultsOption = Annotated[
     str, typer.Option("--faults", help="Simulator fault knobs (see `hrhub sandbox up --help`).")
 ]
 
-DEMO_USERS = {"admin": "admin", "hr_admin": "hr_admin", "recruiter": "recruiter",
-              "auditor": "auditor"}
+DEMO_USERS = {
+    "admin": "admin",
+    "hr_admin": "hr_admin",
+    "recruiter": "recruiter",
+    "auditor": "auditor",
+}
 
 
 def demo(
@@ -31,6 +35,8 @@ def demo(
     The summary counts, per system and stream, the records in the source, staged in the
     ledger, in dead letters, and `lost` (in the source but nowhere in the hub).
     """
+    from hrhub.reconcile import reconcile_extract  # the ledger: loaded only when used
+
     with sandbox(faults=faults) as systems:
         env = airflow_env(connection_env(systems))
         with console.status("migrating Airflow's database"):
@@ -66,7 +72,5 @@ def up(faults: FaultsOption = "") -> None:
             json.dump(DEMO_USERS, fh)
         for system in systems:
             console.print(f"[bold]{system.system}[/] simulator at {system.url}")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             subprocess.run([airflow_bin(), "standalone"], env=env, check=False)
-        except KeyboardInterrupt:
-            pass

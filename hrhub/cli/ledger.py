@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from hrhub.cli._output import console, emit_json
-from hrhub.ledger import Ledger, database_url
 
 app = typer.Typer(help="Inspect the ledger (HRHUB_DATABASE_URL, SQLite by default).")
 
@@ -18,40 +18,43 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.
 @app.command("status")
 def status(json_output: JsonFlag = False) -> None:
     """Counts of staged records per stage, outbox, receipts, dead letters and cursors."""
-    ledger = Ledger()
-    ledger.create_all()
+    from hrhub.ledger import Ledger  # sqlmodel: loaded only when a ledger command runs
+
+    ledger = Ledger.open()
     data = ledger.status()
     if json_output:
         emit_json(data)
         return
-    console.print(f"ledger: {_masked_url(database_url())}")
-    for section, value in data.items():
-        if isinstance(value, list):
-            table = Table(title=section)
-            for column in value[0] if value else ["(none)"]:
-                table.add_column(str(column))
-            for row in value:
-                table.add_row(*(str(v) for v in row.values()))
-            console.print(table)
-        elif isinstance(value, dict):
-            table = Table(title=section)
-            table.add_column("key")
-            table.add_column("count", justify="right")
-            for key, count in value.items():
-                table.add_row(str(key), str(count))
-            console.print(table)
-        else:
-            console.print(f"{section}: {value}")
+    console.print(f"ledger: {data['database']}")
+    staged = Table(title="staged records")
+    for column in ("entity", "stage", "count"):
+        staged.add_column(column)
+    for entity, stages in sorted(data["staged"].items()):
+        for stage, count in sorted(stages.items()):
+            staged.add_row(entity, stage, str(count))
+    console.print(staged)
+    outbox = ", ".join(f"{k} {v}" for k, v in data["outbox"].items())
+    console.print(f"outbox: {outbox}")
+    console.print(f"receipts: {data['receipts']}")
+    console.print(f"open dead letters: {data['dead_letters_open']}")
+    console.print(f"audit entries: {data['audit_entries']}")
+    cursors = Table(title="cursors")
+    for column in ("system", "stream", "watermark", "updated_at"):
+        cursors.add_column(column)
+    for row in data["cursors"]:
+        cursors.add_row(*(str(row[c]) for c in ("system", "stream", "watermark", "updated_at")))
+    console.print(cursors)
 
 
 @app.command("verify")
 def verify(json_output: JsonFlag = False) -> None:
     """Check the hash chain of the audit log; exit 1 if an entry was changed or removed."""
-    ledger = Ledger()
-    ledger.create_all()
+    from hrhub.ledger import Ledger  # sqlmodel: loaded only when a ledger command runs
+
+    ledger = Ledger.open()
     result = ledger.verify_audit()
     if json_output:
-        emit_json(result.__dict__ if hasattr(result, "__dict__") else result)
+        emit_json(dataclasses.asdict(result))
     elif result.ok:
         console.print(f"[green]audit log intact[/]: {result.checked} entries")
     else:
@@ -60,9 +63,3 @@ def verify(json_output: JsonFlag = False) -> None:
         )
     if not result.ok:
         raise typer.Exit(1)
-
-
-def _masked_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -75,7 +75,7 @@ def extract_stream(
         summary.read += len(page)
         staged: list[StageInput] = []
         for raw in page:
-            record_id = f"{system}:{raw.get(stream_spec.primary_key, '?')}"
+            record_id = model.make_canonical_id(system, str(raw.get(stream_spec.primary_key, "?")))
             try:
                 canonical = model.model_validate(
                     {**mapping.apply(raw, record_id=record_id), "raw": raw}

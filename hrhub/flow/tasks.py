@@ -29,7 +29,7 @@ def extract(source: dict[str, str], conn_id: str | None = None) -> dict[str, Any
     hook = spec.hook_class()(conn_id=conn_id)
     try:
         summary = extract_stream(
-            source["system"], source["stream"], client=hook.get_conn(), ledger=Ledger()
+            source["system"], source["stream"], client=hook.get_conn(), ledger=Ledger.open()
         )
     finally:
         hook.close()
@@ -54,6 +54,6 @@ def report(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         key: sum(s[key] for s in summaries)
         for key in ("read", "inserted", "updated", "skipped", "dead_letters")
     }
-    status = Ledger().status()
+    status = Ledger.open().status()
     log.info("batch totals %s; ledger %s", totals, status)
     return {"totals": totals, "streams": summaries, "ledger": status}

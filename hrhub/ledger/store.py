@@ -263,6 +263,16 @@ class Ledger:
         """Release pooled connections (tests, and processes that outlive their work)."""
         self.engine.dispose()
 
+    @classmethod
+    def open(cls, url: str | None = None) -> Ledger:
+        """The ledger at `url` (default: HRHUB_DATABASE_URL), tables created if missing.
+
+        What every step and command uses; `create_all` is idempotent, so opening twice is safe.
+        """
+        ledger = cls(url)
+        ledger.create_all()
+        return ledger
+
     def create_all(self) -> None:
         """Create missing ledger tables; safe to call from several processes at once."""
         with self._writer.begin() as conn:
@@ -662,6 +672,28 @@ class Ledger:
             return verify_chain(session.exec(stmt))
 
     # ----------------------------------------------------------------- status
+
+    def staged_remote_ids(self, source_system: str, entity: str) -> set[str]:
+        """Remote ids staged from one system's entity: the hub side of a reconciliation."""
+        with self._read() as session:
+            rows = session.exec(
+                select(StagedRecord.remote_id).where(
+                    StagedRecord.source_system == source_system, StagedRecord.entity == entity
+                )
+            ).all()
+        return set(rows)
+
+    def open_dead_letter_ids(self, system: str, entity: str) -> set[str]:
+        """Record ids of one system's entity waiting in dead letters."""
+        with self._read() as session:
+            rows = session.exec(
+                select(DeadLetter.record_id).where(
+                    DeadLetter.system == system,
+                    DeadLetter.entity == entity,
+                    col(DeadLetter.replayed_at).is_(None),
+                )
+            ).all()
+        return set(rows)
 
     def status(self) -> dict[str, Any]:
         """Counts for `hrhub ledger status`: JSON-ready, one read transaction."""

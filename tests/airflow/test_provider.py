@@ -10,20 +10,20 @@ from pathlib import Path
 import pytest
 
 from connectors._core.registry import registry
-from hrhub.airflow_env import airflow_env, run_airflow
+from hrhub.airflow_env import airflow_env, run_airflow_json
 
 pytestmark = pytest.mark.airflow
 
 
 def test_airflow_providers_list_shows_hrhub(airflow_home: Path) -> None:
-    out = run_airflow("providers", "list", "--output", "json", env=airflow_env(home=airflow_home))
-    packages = {p["package_name"]: p for p in json.loads(out.stdout)}
+    listed = run_airflow_json("providers", "list", env=airflow_env(home=airflow_home))
+    packages = {p["package_name"]: p for p in listed}
     assert "hrhub" in packages, sorted(packages)
 
 
 def test_every_connector_has_its_hook_and_connection_type(airflow_home: Path) -> None:
-    out = run_airflow("providers", "hooks", "--output", "json", env=airflow_env(home=airflow_home))
-    hooks = {h["connection_type"]: h for h in json.loads(out.stdout)}
+    listed = run_airflow_json("providers", "hooks", env=airflow_env(home=airflow_home))
+    hooks = {h["connection_type"]: h for h in listed}
     for spec in registry().values():
         assert spec.conn_type in hooks, f"{spec.conn_type} missing from `airflow providers hooks`"
         assert hooks[spec.conn_type]["class"] == spec.hook_class_path()

@@ -102,8 +102,14 @@ def test_plugins_import_only_hrhub_web() -> None:
     assert violations("plugins", allowed) == []
 
 
-@pytest.mark.parametrize("folder", sorted(p.name for p in (ROOT / "connectors").iterdir()
-                                          if p.is_dir() and not p.name.startswith(("_", "."))))
+@pytest.mark.parametrize(
+    "folder",
+    sorted(
+        p.name
+        for p in (ROOT / "connectors").iterdir()
+        if p.is_dir() and not p.name.startswith(("_", "."))
+    ),
+)
 def test_every_connector_folder_is_registered_and_complete(folder: str) -> None:
     assert folder in REGISTERED, f"connectors/{folder} exists but is not in REGISTERED"
     for name in ("client.py", "hook.py", "simulator.py", "connector.yaml"):
