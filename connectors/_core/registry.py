@@ -33,6 +33,7 @@ class StreamSpec:
     cursor_field: str
     overlap_seconds: int = 300
     page_size: int | None = None
+    expand: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,14 @@ class ConnectorSpec:
         known = ", ".join(s.name for s in self.streams) or "none"
         raise ConfigError(f"connector {self.system!r} has no stream {name!r} (known: {known})")
 
+    def operation(self, name: str) -> dict[str, Any]:
+        """One write operation of the manifest; a clear error lists the known ones."""
+        for op in self.manifest.get("operations", []):
+            if op["name"] == name:
+                return op
+        known = ", ".join(op["name"] for op in self.manifest.get("operations", [])) or "none"
+        raise ConfigError(f"connector {self.system!r} has no operation {name!r} (known: {known})")
+
     @property
     def errors(self) -> list[dict[str, Any]]:
         return self.manifest.get("errors", [])
@@ -113,7 +122,9 @@ def load_manifest(path: Path) -> ConnectorSpec:
         raise ConfigError(f"{path}: {where}: {first.message}")
     if data["system"] != path.parent.name:
         raise ConfigError(f"{path}: system {data['system']!r} must equal its folder name")
-    streams = tuple(StreamSpec(**s) for s in data.get("streams", []))
+    streams = tuple(
+        StreamSpec(**{**s, "expand": tuple(s.get("expand", ()))}) for s in data.get("streams", [])
+    )
     return ConnectorSpec(
         system=data["system"],
         display_name=data["display_name"],

@@ -71,13 +71,17 @@ def _log_retry(retry_state: tenacity.RetryCallState) -> None:
 
 def retry_policy(
     *,
-    max_attempts: int = 5,
+    max_attempts: int = 8,
     max_delay: float = 120.0,
     initial: float = 0.5,
     cap: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tenacity.Retrying:
     """A ``Retrying`` for connector calls: at most ``max_attempts`` and ``max_delay`` seconds.
+
+    Eight attempts ride out a system that fails one call in five (the fault matrix hrhub is
+    held to) with a chance of a call still failing near 1 in 10,000; the time bound keeps a
+    system that is really down from holding a worker.
 
     Waits the error's ``retry_after`` when set (at least ``initial``, at most ``max_delay``),
     else exponential backoff with jitter from ``initial`` to ``cap``. A wait that would take

@@ -545,7 +545,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         self._send(resp)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    # MERGE is OData v2's partial update (pyodata and SAP clients send it as a real method).
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_MERGE = _serve
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():

@@ -32,6 +32,7 @@ from hrhub.ledger.tables import (
     Receipt,
     StagedRecord,
     canonical_json,
+    content_hash,
     idempotency_key,
     payload_hash,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "StageResult",
     "StagedRecord",
     "canonical_json",
+    "content_hash",
     "create_ledger_engine",
     "database_url",
     "entry_hash",

@@ -44,6 +44,7 @@ from hrhub.ledger.tables import (
     Receipt,
     StagedRecord,
     as_utc,
+    content_hash,
     idempotency_key,
     payload_hash,
     to_json_value,
@@ -195,7 +196,7 @@ def _prepare(record: StageInput) -> _Prepared:
         remote_id=str(record.remote_id),
         modified_at=modified_at,
         payload=payload,
-        payload_hash=payload_hash(payload),
+        payload_hash=content_hash(payload),
     )
 
 

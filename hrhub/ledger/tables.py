@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -142,6 +143,20 @@ def sha256_hex(text: str) -> str:
 def payload_hash(payload: Any) -> str:
     """Content hash of a payload: detects real changes regardless of key order."""
     return sha256_hex(canonical_json(payload))
+
+
+# Parts of a canonical record that say when or how it was sent, not what it says.
+VOLATILE_KEYS = frozenset({"modified_at", "raw"})
+
+
+def content_hash(payload: Mapping[str, Any]) -> str:
+    """Hash of what a staged record says, without its volatile parts.
+
+    SuccessFactors' effective-dated reads (and other systems' touch-on-read) return records
+    whose lastModifiedDateTime moved while nothing else changed; comparing content hashes keeps
+    such a record where it is in the flow instead of sending it through again.
+    """
+    return payload_hash({k: v for k, v in payload.items() if k not in VOLATILE_KEYS})
 
 
 def idempotency_key(target_system: str, entity: str, canonical_id: str, payload_hash: str) -> str:

@@ -274,6 +274,23 @@ def sf_date(value: Any) -> datetime:
     return _from_ms("sf_date", int(match.group(1)), value)
 
 
+def _check_to_sf_date(offset: bool = True, **_: Any) -> None:
+    if not isinstance(offset, bool):
+        raise TransformError("to_sf_date: 'offset' must be true or false")
+
+
+@register_transform("to_sf_date", check=_check_to_sf_date)
+def to_sf_date(value: Any, *, offset: bool = True) -> str:
+    """Aware datetime or ISO text -> SAP ``/Date(ms+0000)/`` (Edm.DateTimeOffset) or, with
+    ``offset: false``, ``/Date(ms)/`` (Edm.DateTime). Naive input is refused: SAP would read
+    it as UTC and shift a Shanghai time by eight hours."""
+    moment = _parse_datetime("to_sf_date", value)
+    if moment.tzinfo is None:
+        raise _fail("to_sf_date", "needs a time zone, got", value)
+    millis = round(moment.timestamp() * 1000)
+    return f"/Date({millis}+0000)/" if offset else f"/Date({millis})/"
+
+
 @register_transform("epoch_ms")
 def epoch_ms(value: Any) -> datetime:
     """Milliseconds since 1970 (DingTalk responses) -> aware UTC datetime."""
@@ -394,6 +411,50 @@ def concat(values: Any, *, sep: str = " ") -> str | None:
             raise _fail("concat", f"cannot join a {type(part).__name__}", part)
         parts.append(str(part))
     return sep.join(parts) or None
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@register_transform("person_name", takes_list=True)
+def person_name(values: Any) -> str | None:
+    """[given, family] -> a display name in the person's own order.
+
+    Chinese names are written family name first with no space (张 + 伟 -> 张伟); others given
+    name first with a space (Emily Clarke). Systems such as SuccessFactors store the two parts
+    separately and cannot say which order the person uses.
+    """
+    if not isinstance(values, Sequence) or isinstance(values, str) or len(values) != 2:
+        raise _fail("person_name", "expected [given, family], got", values)
+    given, family = (None if _skip(v) else str(v).strip() for v in values)
+    if not given or not family:
+        return given or family
+    if _CJK.search(given + family):
+        return family + given
+    return f"{given} {family}"
+
+
+@register_transform("collect", takes_list=True)
+def collect(values: Any) -> list[Any]:
+    """Several source fields -> one list, empty values and repeats dropped (emails, phones)."""
+    if not isinstance(values, Sequence) or isinstance(values, str):
+        raise _fail("collect", "expected a list of values, got", values)
+    out: list[Any] = []
+    for value in values:
+        if not _skip(value) and value not in out:
+            out.append(value)
+    return out
+
+
+def _check_ref(system: str = "", entity: str = "", **_: Any) -> None:
+    if not system or not entity:
+        raise TransformError("ref needs 'system' and 'entity'")
+
+
+@register_transform("ref", check=_check_ref)
+def ref(value: Any, *, system: str, entity: str) -> str:
+    """A remote id -> the canonical id of the record it points at (system:entity:id)."""
+    return f"{system}:{entity}:{to_str(value)}"
 
 
 def _check_split(sep: str = " ", **_: Any) -> None:

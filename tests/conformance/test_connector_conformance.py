@@ -41,10 +41,18 @@ def simulator(spec: ConnectorSpec) -> Iterator[Any]:
     server.stop()
 
 
-def hook_for(spec: ConnectorSpec, url: str, monkeypatch: pytest.MonkeyPatch, **over: str) -> Any:
+def hook_for(
+    spec: ConnectorSpec,
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    password: str | None = None,
+    page_size: int | None = None,
+) -> Any:
     uri = connection_uri(spec, url)
-    if "password" in over:
-        uri = uri.replace(f":{spec.sandbox['password']}@", f":{over['password']}@")
+    if password is not None:
+        uri = uri.replace(f":{spec.sandbox['password']}@", f":{password}@")
+    if page_size is not None:
+        uri += f"&page_size={page_size}"
     monkeypatch.setenv(airflow_conn_env_var(spec.default_conn_id), uri)
     return spec.hook_class()()
 
@@ -111,7 +119,11 @@ def test_every_stream_survives_faults_without_losing_a_record(
 ) -> None:
     server = start(spec, FAULTS)
     try:
-        client = hook_for(spec, server.url, monkeypatch).get_conn()
+        # Pages of about an eighth of the largest stream: enough calls for the seeded faults
+        # to fire on every connector, whatever its seed data.
+        largest = max(server.count_stream(s.name) for s in spec.streams)
+        page_size = max(10, largest // 8)
+        client = hook_for(spec, server.url, monkeypatch, page_size=page_size).get_conn()
         for stream in spec.streams:
             keys = {r[stream.primary_key] for r in read_all(client, spec, stream.name)}
             assert len(keys) == server.count_stream(stream.name)
@@ -127,7 +139,7 @@ def test_token_expiry_mid_run_is_refreshed(
 ) -> None:
     server = start(spec, "token_expiry=1,slow_page_ms=450")
     try:
-        client = hook_for(spec, server.url, monkeypatch).get_conn()
+        client = hook_for(spec, server.url, monkeypatch, page_size=100).get_conn()
         for stream in spec.streams:
             keys = {r[stream.primary_key] for r in read_all(client, spec, stream.name)}
             assert len(keys) == server.count_stream(stream.name)
@@ -146,12 +158,12 @@ def test_secrets_never_reach_logs_or_errors(
     client = hook_for(spec, simulator.url, monkeypatch).get_conn()
     stream = spec.streams[0]
     read_all(client, spec, stream.name)
-    simulator.set_faults("error_rate=1")
-    with pytest.raises(ConnectorError) as failure:
-        read_all(client, spec, stream.name)
-    assert password not in str(failure.value)
-    assert password not in caplog.text
     token = getattr(client, "_token", None)
-    if token:
-        assert token not in caplog.text
-        assert token not in str(failure.value)
+
+    wrong = "Wrong-Pass-7731"
+    refused = hook_for(spec, simulator.url, monkeypatch, password=wrong).get_conn()
+    with pytest.raises(ConnectorError) as failure:
+        read_all(refused, spec, stream.name)
+    for secret in filter(None, (password, wrong, token)):
+        assert secret not in str(failure.value)
+        assert secret not in caplog.text

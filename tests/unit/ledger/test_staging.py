@@ -125,3 +125,18 @@ def test_large_batches_span_several_chunks(ledger: Ledger) -> None:
     assert ledger.stage([rec(i) for i in ids], batch_id="b2").skipped_same == 1_200
     assert ledger.set_stage(ids, "screened") == 1_200
     assert len(ledger.get_records(ids)) == 1_200
+
+
+def test_a_touched_record_whose_content_did_not_change_keeps_its_stage(ledger: Ledger) -> None:
+    """SAP's effective-dating caveat: a re-read record with a new time and raw payload only."""
+    first = {"name": "张伟", "modified_at": "2026-01-01T00:00:00Z", "raw": {"lastMod": 1}}
+    touched = {"name": "张伟", "modified_at": "2026-01-01T00:03:00Z", "raw": {"lastMod": 2}}
+    ledger.stage([rec(payload=first)], batch_id="b1")
+    ledger.set_stage(["sf:cand:1"], "screened")
+    assert ledger.stage([rec(minutes=3, payload=touched)], batch_id="b2") == StageResult(updated=1)
+    [row] = ledger.get_records(["sf:cand:1"])
+    assert (row.stage, row.batch_id) == ("screened", "b1")
+    changed = {**touched, "name": "张伟伟"}
+    ledger.stage([rec(minutes=4, payload=changed)], batch_id="b3")
+    [row] = ledger.get_records(["sf:cand:1"])
+    assert (row.stage, row.batch_id) == (EXTRACTED, "b3")

@@ -307,7 +307,7 @@ def test_unknown_transform_lists_the_known_ones() -> None:
     message = str(caught.value)
     assert "unknown transform 'sf_dat'" in message
     assert "did you mean 'sf_date'?" in message
-    assert "known: cn_mobile, concat, enum" in message
+    assert "known: cn_mobile, collect, concat, enum" in message
 
 
 @pytest.mark.parametrize(

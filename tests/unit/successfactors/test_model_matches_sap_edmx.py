@@ -1,0 +1,118 @@
+"""The model (and the $metadata rendered from it) says what SAP's public RCM EDMX says.
+
+SAP's files are reference data outside the repository (../shared/reference/successfactors);
+without them these tests skip. Sets with no public EDMX are listed and skipped by name.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.successfactors.edm import ENTITY_SETS
+from connectors.successfactors.metadata import render_metadata
+
+from .conftest import REFERENCE_DIR
+from .edmx_reader import FLAGS, EdmxInfo, read_edmx
+
+FILES = ("RCMCandidate.edmx", "RCMJobApplication.edmx")
+UNDOCUMENTED = sorted(n for n, s in ENTITY_SETS.items() if not s.documented)
+
+
+@pytest.fixture(scope="module")
+def sap() -> EdmxInfo:
+    paths = [REFERENCE_DIR / f for f in FILES]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        pytest.skip(f"SAP reference EDMX not found in {REFERENCE_DIR}: {', '.join(missing)}")
+    info = EdmxInfo()
+    for path in paths:
+        read_edmx(path.read_bytes(), into=info)
+    return info
+
+
+@pytest.fixture(scope="module")
+def ours() -> EdmxInfo:
+    return read_edmx(render_metadata())
+
+
+def _skip_undocumented(name: str) -> None:
+    if not ENTITY_SETS[name].documented:
+        pytest.skip(f"{name}: no public EDMX")
+
+
+def test_undocumented_sets_are_the_dossier_ones() -> None:
+    assert UNDOCUMENTED == [
+        "InterviewIndividualAssessment",
+        "InterviewOverallAssessment",
+        "JobApplicationInterview",
+        "JobRequisition",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(ENTITY_SETS))
+def test_entity_set_flags_and_key(name, sap) -> None:
+    _skip_undocumented(name)
+    s = ENTITY_SETS[name]
+    assert name in sap.sets, f"{name} is not an entity set in SAP's EDMX"
+    assert sap.sets[name]["EntityType"] == f"SFOData.{name}"
+    for flag in ("creatable", "updatable", "upsertable", "deletable"):
+        assert sap.sets[name][flag] == str(getattr(s, flag)).lower(), f"{name} {flag}"
+    assert list(s.key) == sap.types[name].key
+
+
+@pytest.mark.parametrize("name", sorted(ENTITY_SETS))
+def test_every_property_matches(name, sap) -> None:
+    _skip_undocumented(name)
+    theirs = sap.types[name].props
+    problems = []
+    for p in ENTITY_SETS[name].props:
+        attrs = theirs.get(p.name)
+        if attrs is None:
+            problems.append(f"{p.name}: not in SAP's EDMX")
+            continue
+        if attrs["Type"] != p.edm_type:
+            problems.append(f"{p.name}: type {p.edm_type}, SAP says {attrs['Type']}")
+        if attrs.get("Nullable", "true") != str(p.nullable).lower():
+            problems.append(f"{p.name}: nullable {p.nullable}, SAP says {attrs.get('Nullable')}")
+        max_length = int(attrs["MaxLength"]) if "MaxLength" in attrs else None
+        if max_length != p.max_length:
+            problems.append(f"{p.name}: max_length {p.max_length}, SAP says {max_length}")
+        for flag in FLAGS:
+            if attrs[flag] != str(getattr(p, flag)).lower():
+                problems.append(f"{p.name}: {flag} {getattr(p, flag)}, SAP says {attrs[flag]}")
+        if attrs.get("label", "").strip() != p.label:
+            problems.append(f"{p.name}: label {p.label!r}, SAP says {attrs.get('label')!r}")
+        if "picklist" in attrs and attrs["picklist"] != p.picklist:
+            problems.append(f"{p.name}: picklist {p.picklist}, SAP says {attrs['picklist']}")
+    assert problems == []
+
+
+@pytest.mark.parametrize("name", sorted(ENTITY_SETS))
+def test_navigations_match(name, sap) -> None:
+    _skip_undocumented(name)
+    theirs = sap.types[name].navs
+    for nav in ENTITY_SETS[name].navs:
+        assert nav.name in theirs, f"{name}.{nav.name} is not in SAP's EDMX"
+        attrs = theirs[nav.name]
+        assert attrs["Relationship"] == f"SFOData.{nav.relationship}"
+        assert attrs["ToRole"] == nav.target
+        ends = sap.associations[nav.relationship]
+        assert ends[nav.target] == ("*" if nav.many else "1"), f"{name}.{nav.name} multiplicity"
+
+
+@pytest.mark.parametrize("name", sorted(ENTITY_SETS))
+def test_rendered_metadata_says_what_sap_says(name, sap, ours) -> None:
+    """End to end: what we serve as $metadata agrees with SAP on every modelled property."""
+    _skip_undocumented(name)
+    theirs, mine = sap.types[name], ours.types[name]
+    assert mine.key == theirs.key
+    for pname, attrs in mine.props.items():
+        for attr in ("Type", "Nullable", *FLAGS):
+            assert attrs[attr] == theirs.props[pname][attr], f"{name}.{pname} {attr}"
+    for nname, attrs in mine.navs.items():
+        for attr in ("Relationship", "FromRole", "ToRole"):
+            assert attrs[attr] == theirs.navs[nname][attr], f"{name}.{nname} {attr}"
+    for flag in ("creatable", "updatable", "upsertable", "deletable"):
+        assert ours.sets[name][flag] == sap.sets[name][flag]
+    for nav in ENTITY_SETS[name].navs:
+        assert ours.associations[nav.relationship] == sap.associations[nav.relationship]
