@@ -41,6 +41,9 @@ def up(
 
         export AIRFLOW_CONN_HRHUB_ATTENDANCE_DEFAULT='hrhub-attendance://admin:...'
     """
+    stopped = threading.Event()
+    # Installed before anything is printed: whoever reads our first line may stop us at once.
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         systems = start_sandbox(only, faults)
     except (ConfigError, ValueError) as exc:
@@ -54,8 +57,6 @@ def up(
                 console.print(f"  export {system.env_var}='{system.conn_uri}'")
         if not json_output:
             console.print("[dim]simulators running; Ctrl-C stops them[/]")
-        stopped = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
         with contextlib.suppress(KeyboardInterrupt):
             stopped.wait()
     finally:
