@@ -10,6 +10,8 @@ import pytest
 
 from connectors.successfactors.edm import ENTITY_SETS, EntitySetDef
 
+from .edmx_reader import EdmxInfo, read_edmx
+
 REFERENCE_DIR = (
     Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "successfactors"
 )
@@ -64,3 +66,18 @@ def applications() -> list[dict]:
         {"applicationId": 741, "candidateId": 1, "jobReqId": 10, "averageRating": Decimal("4.5")},
         {"applicationId": 742, "candidateId": 2, "jobReqId": 10, "averageRating": None},
     ]
+
+
+FILES = ("RCMCandidate.edmx", "RCMJobApplication.edmx")
+
+
+@pytest.fixture(scope="session")
+def sap() -> EdmxInfo:
+    paths = [REFERENCE_DIR / f for f in FILES]
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        pytest.skip(f"SAP reference EDMX not found in {REFERENCE_DIR}: {', '.join(missing)}")
+    info = EdmxInfo()
+    for path in paths:
+        read_edmx(path.read_bytes(), into=info)
+    return info
