@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from http import HTTPStatus
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
@@ -56,7 +55,7 @@ from connectors._core.simulator import (
     SimulatorServer,
     route,
 )
-from connectors.successfactors import saml
+from connectors.successfactors import multipart, saml
 from connectors.successfactors.edm import (
     APPLICATION_STATUS_CODES,
     ENTITY_SETS,
@@ -66,6 +65,9 @@ from connectors.successfactors.edm import (
     Prop,
 )
 from connectors.successfactors.metadata import render_metadata
+from connectors.successfactors.odata_query import (
+    BAD_REQUEST as BAD,
+)
 from connectors.successfactors.odata_query import (
     ODataError,
     decode_skiptoken,
@@ -90,7 +92,6 @@ MAX_PAGE_SIZE = 1000
 UPSERT_MAX = 1000
 SNAPSHOT_TOKENS_KEPT = 4096
 JSON_TYPE = "application/json;charset=utf-8"
-BAD = "COE_GENERAL_BAD_REQUEST"
 
 # String lengths: the RCM EDMX gives no MaxLength for the properties modelled, so the
 # simulator applies SF's usual field sizes: 255 for text fields, 4000 for text areas.
@@ -1366,34 +1367,41 @@ class SuccessFactorsSimulator(SimulatorServer):
     def batch(self, req: Request) -> Response:
         """multipart/mixed: GET parts answered one by one, changesets atomically (202)."""
         self._authenticate(req)
-        boundary = _boundary(req.header("content-type"))
-        parts = _split_multipart(req.body.decode("utf-8"), boundary)
+        boundary = multipart.boundary(req.header("content-type"))
+        parts = multipart.split_multipart(req.body.decode("utf-8"), boundary)
         answers = []
         for part in parts:
-            headers, content = _split_headers(part)
+            headers, content = multipart.split_headers(part)
             kind = headers.get("content-type", "").lower()
             if kind.startswith("multipart/mixed"):
-                answers.append(self._changeset(req, content, _boundary(headers["content-type"])))
+                answers.append(
+                    self._changeset(req, content, multipart.boundary(headers["content-type"]))
+                )
             elif kind.startswith("application/http"):
-                inner = _parse_http(content)
+                inner = multipart.parse_http(content)
                 if inner[0] != "GET":
                     resp = _sap_error(400, BAD, "Modifying requests must be inside a changeset.")
                 else:
                     resp = self._inner_call(req, inner)
-                answers.append(_http_part(resp))
+                answers.append(multipart.http_part(resp))
             else:
-                answers.append(_http_part(_sap_error(400, BAD, f"Unsupported part type {kind}.")))
+                answers.append(
+                    multipart.http_part(_sap_error(400, BAD, f"Unsupported part type {kind}."))
+                )
         out = f"batch_{uuid.uuid4()}"
         return Response(
             202,
-            _join_multipart(out, answers).encode("utf-8"),
+            multipart.join_multipart(out, answers).encode("utf-8"),
             headers={"DataServiceVersion": "2.0"},
             content_type=f"multipart/mixed; boundary={out}",
         )
 
     def _changeset(self, outer: Request, content: str, boundary: str) -> str:
         """All requests of a changeset land or none do; a failure answers with its response."""
-        requests = [_parse_http(_split_headers(p)[1]) for p in _split_multipart(content, boundary)]
+        requests = [
+            multipart.parse_http(multipart.split_headers(p)[1])
+            for p in multipart.split_multipart(content, boundary)
+        ]
         answers: list[Response] = []
         with self.lock:
             try:
@@ -1409,11 +1417,11 @@ class SuccessFactorsSimulator(SimulatorServer):
                             raise _ChangesetFailed(failure)
                         answers.append(resp)
             except _ChangesetFailed as failed:
-                return _http_part(failed.response)
+                return multipart.http_part(failed.response)
         inner_boundary = f"changeset_{uuid.uuid4()}"
         return (
             f"Content-Type: multipart/mixed; boundary={inner_boundary}\r\n\r\n"
-            + _join_multipart(inner_boundary, [_http_part(a) for a in answers])
+            + multipart.join_multipart(inner_boundary, [multipart.http_part(a) for a in answers])
         )
 
     def _inner_call(
@@ -1731,82 +1739,6 @@ def _failure_of(resp: Response) -> Response | None:
                     400, BAD, f"Upsert record {result.get('index')}: {result.get('message')}"
                 )
     return None
-
-
-def _boundary(content_type: str | None) -> str:
-    for item in (content_type or "").split(";"):
-        name, _, value = item.strip().partition("=")
-        if name.lower() == "boundary" and value:
-            return value.strip().strip('"')
-    raise ODataError(400, BAD, "A multipart request needs a boundary in its Content-Type.")
-
-
-def _split_multipart(text: str, boundary: str) -> list[str]:
-    """The parts between `--boundary` lines (the preamble and epilogue dropped)."""
-    delimiter, closing = f"--{boundary}", f"--{boundary}--"
-    parts: list[str] = []
-    current: list[str] | None = None
-    for line in text.replace("\r\n", "\n").split("\n"):
-        marker = line.rstrip()
-        if marker == closing:
-            break
-        if marker == delimiter:
-            if current is not None:
-                parts.append("\n".join(current))
-            current = []
-        elif current is not None:
-            current.append(line)
-    if current is not None:
-        parts.append("\n".join(current))
-    return parts
-
-
-def _split_headers(part: str) -> tuple[dict[str, str], str]:
-    """MIME headers (names lower-cased) and the content after the blank line."""
-    head, _, content = part.lstrip("\n").partition("\n\n")
-    headers = {}
-    for line in head.split("\n"):
-        name, sep, value = line.partition(":")
-        if sep:
-            headers[name.strip().lower()] = value.strip()
-    return headers, content
-
-
-def _parse_http(content: str) -> tuple[str, str, dict[str, str], bytes]:
-    """An embedded request: (method, target, headers, body)."""
-    head, _, body = content.lstrip("\n").partition("\n\n")
-    request_line, *header_lines = head.split("\n")
-    words = request_line.split()
-    if len(words) < 2:
-        raise ODataError(400, BAD, f"Invalid request line in $batch part: {request_line!r}")
-    headers = {}
-    for line in header_lines:
-        name, sep, value = line.partition(":")
-        if sep:
-            headers[name.strip().lower()] = value.strip()
-    return words[0].upper(), words[1], headers, body.strip().encode("utf-8")
-
-
-def _http_part(resp: Response) -> str:
-    """One `application/http` part of a batch answer: status line, headers, JSON body."""
-    data, content_type = resp.encode()
-    lines = [
-        "Content-Type: application/http",
-        "Content-Transfer-Encoding: binary",
-        "",
-        f"HTTP/1.1 {resp.status} {HTTPStatus(resp.status).phrase}",
-    ]
-    if content_type:
-        lines.append(f"Content-Type: {content_type}")
-    lines.append(f"Content-Length: {len(data)}")
-    lines.extend(f"{k}: {v}" for k, v in resp.headers.items())
-    lines.append("")
-    return "\r\n".join(lines) + "\r\n" + data.decode("utf-8")
-
-
-def _join_multipart(boundary: str, parts: list[str]) -> str:
-    body = "".join(f"--{boundary}\r\n{part}\r\n" for part in parts)
-    return body + f"--{boundary}--\r\n"
 
 
 def _resume(
