@@ -322,6 +322,7 @@ class _Node:
     ev: Callable[[dict], Any]
     desc: str  # for error messages
     pos: int
+    const: bool = False  # a literal: the same value for every record
 
 
 def _norm(value: Any) -> Any:
@@ -457,7 +458,7 @@ class _FilterParser:
         if tok.kind == "lit":
             self.take()
             value = tok.value
-            return _Node(tok.typ, lambda _r: value, f"literal {tok.text}", tok.pos)
+            return _Node(tok.typ, lambda _r: value, f"literal {tok.text}", tok.pos, const=True)
         if tok.kind == "ident" and tok.text not in _KEYWORDS:
             self.take()
             nxt = self.peek()
@@ -523,6 +524,15 @@ class _FilterParser:
         for item in items:
             self.comparable(fake_eq, left, item)
         lev, evs = left.ev, [item.ev for item in items]
+        if all(item.const for item in items):
+            # Literal lists (the usual `key in (1,2,...)` lookups) become one set probe per
+            # record instead of a comparison per value: lookups of hundreds of keys stay cheap.
+            wanted = frozenset(_norm(e({})) for e in evs)
+
+            def ev_set(r: dict) -> bool:
+                return any(_norm(a) in wanted for a in _candidates(lev(r)))
+
+            return _Node("Edm.Boolean", ev_set, f"{left.desc} in (...)", left.pos)
 
         def ev(r: dict) -> bool:
             values = [e(r) for e in evs]
