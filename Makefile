@@ -61,7 +61,7 @@ up: install
 	$(BIN)/hrhub up
 
 bench: install
-	$(BIN)/pytest -m bench -q -s $(PYTEST_ARGS)
+	$(BIN)/hrhub bench
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hrhub.cli import demo, ledger, sandbox
+from hrhub.cli import bench, demo, ledger, sandbox
 
 app = typer.Typer(
     name="hrhub",
@@ -20,6 +20,7 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(ledger.app, name="ledger")
 app.command("demo")(demo.demo)
 app.command("up")(demo.up)
+app.command("bench")(bench.bench)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -35,7 +35,7 @@ class ExtractSummary:
     dead_letters: int = 0
     watermark_before: str | None = None
     watermark_after: str | None = None
-    canonical_ids: list[str] = field(default_factory=list)
+    staged: int = 0  # ids stay in the ledger under batch_id: memory must not grow with a run
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,7 +106,7 @@ def extract_stream(
         summary.inserted += result.inserted
         summary.updated += result.updated
         summary.skipped += result.skipped_stale + result.skipped_same
-        summary.canonical_ids.extend(s.canonical_id for s in staged)
+        summary.staged += len(staged)
 
     # The watermark moves only after every page is staged: a failure above leaves it where it
     # was, and the next run re-reads the window (staging is idempotent).

@@ -34,7 +34,6 @@ def extract(source: dict[str, str], conn_id: str | None = None) -> dict[str, Any
     finally:
         hook.close()
     result = summary.as_dict()
-    result["canonical_ids"] = len(summary.canonical_ids)
     log.info(
         "extract %s.%s: read %d, inserted %d, updated %d, skipped %d, dead letters %d",
         summary.system,

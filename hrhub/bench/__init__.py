@@ -1,0 +1,160 @@
+"""Benchmarks: the hub measured side by side with its peers, one run, ratios in the result.
+
+A benchmark is a function returning a result dict (see `result`): the measured contenders as
+rows of a table, and the ratio(s) between them with their target. Targets are reported, never
+asserted: a run that falls short says by how much. `hrhub bench` and `make bench` run them.
+
+This module stays light (no connector, ledger or HTTP import) so the CLI's help is fast; the
+benchmark code is imported when one runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Report = Callable[[str], None]
+"""Called with a short description before each step of a benchmark (for a progress bar)."""
+
+Result = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One registered benchmark: what it measures, its target, how it scales."""
+
+    name: str
+    summary: str
+    target: str
+    function: str  # "module:function" under hrhub.bench
+    param: str  # the size argument `scale` multiplies
+    default: int
+    steps: int  # calls to `report` in one run, for the progress total
+    minimum: int = 10
+
+    def size(self, scale: float) -> int:
+        """The size argument at `scale` (1.0 = the documented default)."""
+        return max(self.minimum, round(self.default * scale))
+
+    def run(self, scale: float = 1.0, report: Report | None = None) -> Result:
+        """Run at `scale`; `report` hears about each step."""
+        module_name, _, attr = self.function.partition(":")
+        module = importlib.import_module(f"hrhub.bench.{module_name}")
+        function = getattr(module, attr)
+        return function(**{self.param: self.size(scale)}, report=report or _quiet)
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    b.name: b
+    for b in (
+        Benchmark(
+            name="sf_extract",
+            summary=(
+                "SuccessFactors read of N candidates and their applications (Candidate + "
+                "JobApplication, page size 1000, simulator in its own process): the hub "
+                "connector vs SAP's pyodata client, rows per second, best of 2 alternated runs."
+            ),
+            target="hub/pyodata >= 2x",
+            function="successfactors:sf_extract",
+            param="candidates",
+            default=100_000,
+            steps=5,
+        ),
+        Benchmark(
+            name="sf_memory",
+            summary=(
+                "Peak memory of the hub's whole extract step (client, mapping, staging into a "
+                "temporary SQLite ledger) for N candidates vs N/10, each in a fresh process "
+                "(tracemalloc peak; max RSS for reference)."
+            ),
+            target="N/(N/10) <= 1.3x",
+            function="successfactors:sf_memory",
+            param="candidates",
+            default=100_000,
+            steps=2,
+        ),
+        Benchmark(
+            name="sf_push",
+            summary=(
+                "SuccessFactors write-back of N comment records: upsert batches of 1000 in one "
+                "write() call vs one write() call per record (timed on a sample of up to "
+                "2,000 records), records per second."
+            ),
+            target="batch/per-record >= 20x",
+            function="successfactors:sf_push",
+            param="records",
+            default=100_000,
+            steps=3,
+        ),
+    )
+}
+
+
+def get_benchmark(name: str) -> Benchmark:
+    """The benchmark called `name`; KeyError lists the known ones."""
+    try:
+        return BENCHMARKS[name]
+    except KeyError:
+        raise KeyError(f"no benchmark {name!r} (known: {', '.join(BENCHMARKS)})") from None
+
+
+def ratio(
+    numerator: Result,
+    denominator: Result,
+    *,
+    metric: str,
+    threshold: float,
+    higher_is_better: bool = True,
+) -> dict[str, Any]:
+    """The ratio of two contenders' `metric`, with its target and whether it is met."""
+    value = numerator[metric] / denominator[metric] if denominator[metric] else float("inf")
+    met = value >= threshold if higher_is_better else value <= threshold
+    return {
+        "name": f"{numerator['contender']}/{denominator['contender']}",
+        "numerator": numerator["contender"],
+        "denominator": denominator["contender"],
+        "metric": metric,
+        "value": value,
+        "target": f"{'>=' if higher_is_better else '<='} {threshold:g}x",
+        "threshold": threshold,
+        "higher_is_better": higher_is_better,
+        "met": met,
+    }
+
+
+def verdict(entry: dict[str, Any]) -> str:
+    """'pass', or the ratio as a share of its target: 'short 82%', 'over 140%'."""
+    if entry["met"]:
+        return "pass"
+    share = entry["value"] / entry["threshold"]
+    return f"{'short' if entry['higher_is_better'] else 'over'} {share:.0%}"
+
+
+def result(
+    name: str,
+    *,
+    title: str,
+    contenders: list[Result],
+    ratios: list[dict[str, Any]],
+    columns: list[tuple[str, str]],
+    params: dict[str, Any],
+    source: dict[str, int],
+    notes: list[str],
+) -> Result:
+    """The one shape every benchmark returns (the CLI prints it as a table or JSON)."""
+    return {
+        "name": name,
+        "title": title,
+        "params": params,
+        "columns": [{"key": key, "header": header} for key, header in columns],
+        "contenders": contenders,
+        "ratios": [{**r, "verdict": verdict(r)} for r in ratios],
+        "source": source,
+        "notes": notes,
+    }
+
+
+def _quiet(_message: str) -> None:
+    """The default `report`: says nothing."""

@@ -1,0 +1,181 @@
+"""The benchmarks at a tiny scale, through the Python API and through `hrhub bench --json`.
+
+These check the shape of a result (every contender measured, rows equal to the simulator's
+counts, each ratio the quotient of the reported numbers), never a speed: benchmarks report
+their targets, they do not assert them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hrhub.bench import BENCHMARKS, Result
+from hrhub.bench.successfactors import PER_RECORD_SAMPLE, sf_extract, sf_memory, sf_push
+
+HRHUB = str(Path(sys.executable).with_name("hrhub"))
+CANDIDATES = 300
+PUSHES = 200
+CLI_SCALE = 0.003  # 300 candidates, 300 records
+
+
+class Steps:
+    """A `report` that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: str) -> None:
+        self.messages.append(message)
+
+
+def by_contender(result: Result) -> dict[str, dict[str, Any]]:
+    return {row["contender"]: row for row in result["contenders"]}
+
+
+def check_shape(result: Result) -> None:
+    """Every column filled, rates and ratios the quotients of what the result reports."""
+    assert set(result) >= {"name", "title", "columns", "contenders", "ratios", "source", "notes"}
+    keys = [column["key"] for column in result["columns"]]
+    rows = by_contender(result)
+    for row in result["contenders"]:
+        assert all(key in row for key in keys), (row, keys)
+        assert row["seconds"] > 0
+        assert row["rows"] > 0
+        if "rate" in row:
+            assert row["rate"] == pytest.approx(row["rows"] / row["seconds"])
+    assert result["ratios"]
+    for entry in result["ratios"]:
+        numerator, denominator = rows[entry["numerator"]], rows[entry["denominator"]]
+        metric = entry["metric"]
+        assert entry["value"] == pytest.approx(numerator[metric] / denominator[metric])
+        if entry["higher_is_better"]:
+            assert entry["met"] == (entry["value"] >= entry["threshold"])
+        else:
+            assert entry["met"] == (entry["value"] <= entry["threshold"])
+        assert (entry["verdict"] == "pass") == entry["met"]
+
+
+def check_extract(result: Result, candidates: int) -> None:
+    check_shape(result)
+    source = result["source"]
+    assert source["Candidate"] == candidates
+    assert source["JobApplication"] > 0
+    rows = by_contender(result)
+    assert list(rows) == ["hub", "pyodata"]
+    for row in rows.values():
+        assert row["rows"] == source["Candidate"] + source["JobApplication"]
+        assert len(row["runs"]) == 2
+        assert row["seconds"] == min(row["runs"])
+    assert result["ratios"][0]["name"] == "hub/pyodata"
+
+
+def check_push(result: Result, records: int) -> None:
+    check_shape(result)
+    sample = min(records, PER_RECORD_SAMPLE)
+    rows = by_contender(result)
+    assert list(rows) == ["batch", "per-record"]
+    assert rows["batch"]["rows"] == rows["batch"]["accepted"] == records
+    assert rows["per-record"]["rows"] == rows["per-record"]["accepted"] == sample
+    source = result["source"]
+    assert source["comments_after"] - source["comments_before"] == records + sample
+    assert result["ratios"][0]["name"] == "batch/per-record"
+
+
+def check_memory(result: Result, candidates: int) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["large", "small"]
+    source = result["source"]
+    for name, size in (("large", candidates), ("small", candidates // 10)):
+        row = rows[name]
+        assert source[f"{name}.Candidate"] == size
+        for stream, read in row["read"].items():
+            assert read == source[f"{name}.{stream}"]
+        assert row["rows"] == sum(row["read"].values())
+        assert row["dead_letters"] == 0
+        assert row["peak_mib"] > 0
+        assert row["maxrss_mib"] > 0
+    ratio = result["ratios"][0]
+    assert ratio["metric"] == "peak_mib"
+    assert not ratio["higher_is_better"]
+
+
+@pytest.fixture(scope="module")
+def cli_results() -> dict[str, Result]:
+    proc = subprocess.run(
+        [HRHUB, "bench", "--json", "--scale", str(CLI_SCALE)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["scale"] == CLI_SCALE
+    return {result["name"]: result for result in document["benchmarks"]}
+
+
+def test_extract_through_the_api() -> None:
+    steps = Steps()
+    check_extract(sf_extract(candidates=CANDIDATES, report=steps), CANDIDATES)
+    assert len(steps.messages) == BENCHMARKS["sf_extract"].steps
+
+
+def test_push_through_the_api() -> None:
+    steps = Steps()
+    check_push(sf_push(records=PUSHES, report=steps), PUSHES)
+    assert len(steps.messages) == BENCHMARKS["sf_push"].steps
+
+
+def test_memory_through_the_api() -> None:
+    steps = Steps()
+    check_memory(sf_memory(candidates=CANDIDATES, report=steps), CANDIDATES)
+    assert len(steps.messages) == BENCHMARKS["sf_memory"].steps
+
+
+def test_cli_json_runs_every_benchmark(cli_results: dict[str, Result]) -> None:
+    assert list(cli_results) == list(BENCHMARKS)
+    size = BENCHMARKS["sf_extract"].size(CLI_SCALE)
+    check_extract(cli_results["sf_extract"], size)
+    check_push(cli_results["sf_push"], BENCHMARKS["sf_push"].size(CLI_SCALE))
+    check_memory(cli_results["sf_memory"], BENCHMARKS["sf_memory"].size(CLI_SCALE))
+
+
+def test_cli_runs_one_benchmark_as_a_table() -> None:
+    proc = subprocess.run(
+        [HRHUB, "bench", "sf_extract", "--scale", str(CLI_SCALE)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for word in ("sf_extract", "hub", "pyodata", "ratio", "target", "verdict"):
+        assert word in proc.stdout
+    assert "sf_push" not in proc.stdout
+
+
+def test_cli_help_names_every_benchmark_and_target() -> None:
+    proc = subprocess.run(
+        [HRHUB, "bench", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())
+    for benchmark in BENCHMARKS.values():
+        assert benchmark.name in text
+        assert benchmark.target in text
+
+
+def test_cli_refuses_an_unknown_benchmark() -> None:
+    proc = subprocess.run(
+        [HRHUB, "bench", "nope", "--json"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 2
+    assert "no benchmark 'nope'" in proc.stderr
+    assert proc.stdout == ""
