@@ -7,7 +7,7 @@ exported as `AIRFLOW_CONN_<CONN_ID>`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -28,11 +28,13 @@ class SandboxSystem:
     server: Any
 
     def as_dict(self) -> dict[str, str]:
+        """What `hrhub sandbox up --json` prints; a second host (api_url) or a WSDL is added."""
         return {
             "system": self.system,
             "url": self.url,
             "conn_id": self.conn_id,
             "conn_uri": self.conn_uri,
+            **self.server.connection_extra(),
         }
 
     @property
@@ -45,11 +47,12 @@ def airflow_conn_env_var(conn_id: str) -> str:
     return "AIRFLOW_CONN_" + conn_id.upper()
 
 
-def connection_uri(spec: ConnectorSpec, url: str) -> str:
-    """Airflow connection URI for a simulator at `url` with the manifest's sandbox credentials."""
+def connection_uri(spec: ConnectorSpec, url: str, extra: Mapping[str, Any] | None = None) -> str:
+    """Airflow connection URI for a simulator at `url` with the manifest's sandbox credentials;
+    `extra` adds what only the running simulator knows (`server.connection_extra()`)."""
     parts = urlsplit(url)
     sandbox = spec.sandbox
-    extra = {"scheme": parts.scheme, **sandbox.get("extra", {})}
+    extra = {"scheme": parts.scheme, **sandbox.get("extra", {}), **(extra or {})}
     scheme = spec.conn_type.replace("_", "-")
     login = quote(sandbox["login"], safe="")
     password = quote(sandbox["password"], safe="")
@@ -75,7 +78,7 @@ def start_sandbox(only: Iterable[str] | None = None, faults: str = "") -> list[S
                     system=spec.system,
                     url=url,
                     conn_id=spec.default_conn_id,
-                    conn_uri=connection_uri(spec, url),
+                    conn_uri=connection_uri(spec, url, server.connection_extra()),
                     server=server,
                 )
             )

@@ -9,7 +9,8 @@ Subclasses override small hooks:
 
 - ``before_request(kwargs)`` adds auth (headers, ``access_token`` param) per attempt;
 - ``vendor_error(resp)`` reports ``(vendor_code, message)`` found in a body or header;
-- ``refresh_auth()`` fetches a new token and returns True.
+- ``refresh_auth()`` fetches a new token and returns True;
+- ``acquire_budget(method, url)`` waits for the rate budget (per API, where a system limits so).
 """
 
 from __future__ import annotations
@@ -115,6 +116,12 @@ class ApiClient:
     def refresh_auth(self) -> bool:
         """Fetch new credentials after a refreshable AuthError; True if the call may retry."""
         return False
+
+    def acquire_budget(self, method: str, url: str) -> None:
+        """Wait for a slot of the rate budget before each attempt. Systems that limit per API
+        (DingTalk) override this to take a slot of that API's budget as well."""
+        if self.rate_budget is not None:
+            self.rate_budget.acquire()
 
     def check_response(self, resp: requests.Response) -> None:
         """Raise the classified error for a failed response; return for success or ``ignore``."""
@@ -260,8 +267,7 @@ class ApiClient:
         data: Any,
         headers: Mapping[str, str] | None,
     ) -> requests.Response:
-        if self.rate_budget is not None:
-            self.rate_budget.acquire()
+        self.acquire_budget(method, url)
         kwargs = self.before_request(
             {
                 "method": method,

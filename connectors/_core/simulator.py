@@ -350,6 +350,10 @@ class SimulatorServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
 
+    def connection_extra(self) -> dict[str, str]:
+        """Connection extras only a running simulator knows (a second host's URL, say)."""
+        return {}
+
     # -- faults and hooks for subclasses -----------------------------------------------------
 
     def set_faults(self, faults: FaultSpec | str | None) -> None:

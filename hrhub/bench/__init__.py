@@ -88,6 +88,20 @@ BENCHMARKS: dict[str, Benchmark] = {
             default=100_000,
             steps=3,
         ),
+        Benchmark(
+            name="dt_invite",
+            summary=(
+                "DingTalk interview invitations to N people, every person's outcome read back: "
+                "identical messages grouped, 100 recipients per asyncsend_v2, vs one send and "
+                "one send result per person (timed on a sample of up to 500 people), people "
+                "per second, both within DingTalk's documented limits."
+            ),
+            target="chunked/per-person >= 50x",
+            function="dingtalk:dt_invite",
+            param="invitations",
+            default=100_000,
+            steps=3,
+        ),
     )
 }
 

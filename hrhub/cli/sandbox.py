@@ -54,6 +54,8 @@ def up(
                 emit_json(system.as_dict())
             else:
                 console.print(f"[bold]{system.system}[/] {system.url}")
+                for name, value in system.server.connection_extra().items():
+                    console.print(f"  {name}: {value}")
                 console.print(f"  export {system.env_var}='{system.conn_uri}'")
         if not json_output:
             console.print("[dim]simulators running; Ctrl-C stops them[/]")

@@ -90,7 +90,12 @@ def push(target_system: str, *, client: Any, ledger: Ledger, limit: int = 1000) 
             # known to have landed, so every record goes back to the queue; attempts are
             # bounded by the ledger, which dead-letters a record that never lands.
             for item in group:
-                ledger.fail(item.idempotency_key, exc, retriable=True)
+                ledger.fail(
+                    item.idempotency_key,
+                    exc,
+                    retriable=True,
+                    retry_after=getattr(exc, "retry_after", None),
+                )
             summary.requeued += len(group)
             if not isinstance(exc, RetriableError):
                 raise
@@ -105,7 +110,12 @@ def push(target_system: str, *, client: Any, ledger: Ledger, limit: int = 1000) 
                 ledger.complete(item.idempotency_key, outcome.remote_id or "")
                 summary.landed += 1
             elif outcome.retriable:
-                ledger.fail(item.idempotency_key, outcome.error, retriable=True)
+                ledger.fail(
+                    item.idempotency_key,
+                    outcome.error,
+                    retriable=True,
+                    retry_after=getattr(outcome.error, "retry_after", None),
+                )
                 summary.requeued += 1
             else:
                 ledger.fail(

@@ -493,6 +493,10 @@ class Ledger:
                 .where(
                     OutboxItem.target_system == target_system,
                     or_(
+                        col(OutboxItem.not_before).is_(None),
+                        col(OutboxItem.not_before) <= now,
+                    ),
+                    or_(
                         col(OutboxItem.status) == OutboxStatus.PENDING.value,
                         and_(
                             col(OutboxItem.status) == OutboxStatus.IN_FLIGHT.value,
@@ -543,11 +547,14 @@ class Ledger:
         retriable: bool,
         field: str | None = None,
         error_class: str | None = None,
+        retry_after: float | None = None,
     ) -> OutboxItem:
         """Record a failed write: retry later, or dead-letter it with its reason.
 
         A retriable failure goes back to pending until `max_attempts`; then, like a fatal
         one, the item is dead and a dead letter says why. A done item stays done.
+        `retry_after` (seconds) keeps a retriable item from being claimed before then, so
+        attempts are not spent while retrying cannot help.
         """
         message = str(error)
         if error_class is None and isinstance(error, BaseException):
@@ -562,6 +569,8 @@ class Ledger:
             item.updated_at = utcnow()
             if retriable and item.attempts < self.max_attempts:
                 item.status = OutboxStatus.PENDING.value
+                if retry_after:
+                    item.not_before = item.updated_at + timedelta(seconds=retry_after)
                 return item
             item.status = OutboxStatus.DEAD.value
             session.add(_outbox_letter(item, message, retriable, field, error_class))
@@ -591,6 +600,32 @@ class Ledger:
         """The receipt of a write, if it landed."""
         with self._read() as session:
             return session.get(Receipt, key)
+
+    def outbox_items(self, target_system: str, entity: str) -> list[OutboxItem]:
+        """Every write owed to or made in a target for one operation, oldest first."""
+        with self._read() as session:
+            stmt = (
+                select(OutboxItem)
+                .where(OutboxItem.target_system == target_system, OutboxItem.entity == entity)
+                .order_by(col(OutboxItem.created_at), col(OutboxItem.idempotency_key))
+            )
+            return list(session.exec(stmt))
+
+    def landed_writes(
+        self, target_system: str, entity: str, *, written_before: datetime | None = None
+    ) -> list[tuple[Receipt, OutboxItem]]:
+        """Writes that landed (receipt and the outbox item it settled), oldest first; with
+        `written_before`, only those written earlier (e.g. messages old enough to remind)."""
+        with self._read() as session:
+            stmt = (
+                select(Receipt, OutboxItem)
+                .join(OutboxItem, col(OutboxItem.idempotency_key) == col(Receipt.idempotency_key))
+                .where(Receipt.target_system == target_system, Receipt.entity == entity)
+                .order_by(col(Receipt.written_at), col(Receipt.idempotency_key))
+            )
+            if written_before is not None:
+                stmt = stmt.where(col(Receipt.written_at) < written_before)
+            return [(receipt, item) for receipt, item in session.exec(stmt)]
 
     # ----------------------------------------------------------------- dead letters
 

@@ -213,6 +213,9 @@ class OutboxItem(LedgerBase, table=True):
     status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)
+    # Not claimed again before this time: the system said when a retry can help (a daily
+    # message quota resets at midnight, a ban lifts after five minutes).
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

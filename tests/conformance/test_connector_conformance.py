@@ -43,12 +43,12 @@ def simulator(spec: ConnectorSpec) -> Iterator[Any]:
 
 def hook_for(
     spec: ConnectorSpec,
-    url: str,
+    server: Any,
     monkeypatch: pytest.MonkeyPatch,
     password: str | None = None,
     page_size: int | None = None,
 ) -> Any:
-    uri = connection_uri(spec, url)
+    uri = connection_uri(spec, server.url, server.connection_extra())
     if password is not None:
         uri = uri.replace(f":{spec.sandbox['password']}@", f":{password}@")
     if page_size is not None:
@@ -89,7 +89,7 @@ def test_error_table_and_rate_budget_parse(spec: ConnectorSpec) -> None:
 def test_test_connection_succeeds_with_sandbox_credentials(
     spec: ConnectorSpec, simulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ok, message = hook_for(spec, simulator.url, monkeypatch).test_connection()
+    ok, message = hook_for(spec, simulator, monkeypatch).test_connection()
     assert ok, message
 
 
@@ -97,7 +97,7 @@ def test_test_connection_fails_clearly_without_leaking_the_password(
     spec: ConnectorSpec, simulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wrong = "Wrong-Pass-7731"
-    ok, message = hook_for(spec, simulator.url, monkeypatch, password=wrong).test_connection()
+    ok, message = hook_for(spec, simulator, monkeypatch, password=wrong).test_connection()
     assert not ok
     assert message and wrong not in message
 
@@ -105,7 +105,7 @@ def test_test_connection_fails_clearly_without_leaking_the_password(
 def test_every_stream_reads_to_the_end_exactly(
     spec: ConnectorSpec, simulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = hook_for(spec, simulator.url, monkeypatch).get_conn()
+    client = hook_for(spec, simulator, monkeypatch).get_conn()
     for stream in spec.streams:
         records = read_all(client, spec, stream.name)
         keys = [r[stream.primary_key] for r in records]
@@ -123,7 +123,7 @@ def test_every_stream_survives_faults_without_losing_a_record(
         # to fire on every connector, whatever its seed data.
         largest = max(server.count_stream(s.name) for s in spec.streams)
         page_size = max(10, largest // 8)
-        client = hook_for(spec, server.url, monkeypatch, page_size=page_size).get_conn()
+        client = hook_for(spec, server, monkeypatch, page_size=page_size).get_conn()
         for stream in spec.streams:
             keys = {r[stream.primary_key] for r in read_all(client, spec, stream.name)}
             assert len(keys) == server.count_stream(stream.name)
@@ -139,7 +139,7 @@ def test_token_expiry_mid_run_is_refreshed(
 ) -> None:
     server = start(spec, "token_expiry=1,slow_page_ms=450")
     try:
-        client = hook_for(spec, server.url, monkeypatch, page_size=100).get_conn()
+        client = hook_for(spec, server, monkeypatch, page_size=100).get_conn()
         for stream in spec.streams:
             keys = {r[stream.primary_key] for r in read_all(client, spec, stream.name)}
             assert len(keys) == server.count_stream(stream.name)
@@ -155,13 +155,13 @@ def test_secrets_never_reach_logs_or_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     password = spec.sandbox["password"]
-    client = hook_for(spec, simulator.url, monkeypatch).get_conn()
+    client = hook_for(spec, simulator, monkeypatch).get_conn()
     stream = spec.streams[0]
     read_all(client, spec, stream.name)
     token = getattr(client, "_token", None)
 
     wrong = "Wrong-Pass-7731"
-    refused = hook_for(spec, simulator.url, monkeypatch, password=wrong).get_conn()
+    refused = hook_for(spec, simulator, monkeypatch, password=wrong).get_conn()
     with pytest.raises(ConnectorError) as failure:
         read_all(refused, spec, stream.name)
     for secret in filter(None, (password, wrong, token)):

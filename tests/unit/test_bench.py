@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from hrhub.bench import BENCHMARKS, Result
+from hrhub.bench.dingtalk import PER_USER_SAMPLE, dt_invite
 from hrhub.bench.successfactors import PER_RECORD_SAMPLE, sf_extract, sf_memory, sf_push
 
 HRHUB = str(Path(sys.executable).with_name("hrhub"))
@@ -106,6 +107,20 @@ def check_memory(result: Result, candidates: int) -> None:
     assert not ratio["higher_is_better"]
 
 
+def check_invite(result: Result, invitations: int) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["chunked", "per-person"]
+    sample = min(invitations, PER_USER_SAMPLE)
+    assert rows["chunked"]["rows"] == result["source"]["hub_delivered"] == invitations
+    assert rows["per-person"]["rows"] == result["source"]["peer_delivered"] == sample
+    # Send plus send result: two calls per 100 people chunked, two per person one by one.
+    assert rows["chunked"]["calls"] == 2 * -(-invitations // 100)
+    assert rows["per-person"]["calls"] == 2 * sample
+    assert result["source"]["calls_over_documented_limits"] == 0
+    assert result["ratios"][0]["name"] == "chunked/per-person"
+
+
 @pytest.fixture(scope="module")
 def cli_results() -> dict[str, Result]:
     proc = subprocess.run(
@@ -139,12 +154,19 @@ def test_memory_through_the_api() -> None:
     assert len(steps.messages) == BENCHMARKS["sf_memory"].steps
 
 
+def test_invite_through_the_api() -> None:
+    steps = Steps()
+    check_invite(dt_invite(invitations=120, report=steps), 120)
+    assert len(steps.messages) == BENCHMARKS["dt_invite"].steps
+
+
 def test_cli_json_runs_every_benchmark(cli_results: dict[str, Result]) -> None:
     assert list(cli_results) == list(BENCHMARKS)
     size = BENCHMARKS["sf_extract"].size(CLI_SCALE)
     check_extract(cli_results["sf_extract"], size)
     check_push(cli_results["sf_push"], BENCHMARKS["sf_push"].size(CLI_SCALE))
     check_memory(cli_results["sf_memory"], BENCHMARKS["sf_memory"].size(CLI_SCALE))
+    check_invite(cli_results["dt_invite"], BENCHMARKS["dt_invite"].size(CLI_SCALE))
 
 
 def test_cli_runs_one_benchmark_as_a_table() -> None:
