@@ -40,6 +40,7 @@ __all__ = [
     "Consent",
     "Direction",
     "Education",
+    "Employee",
     "Evidence",
     "Interview",
     "InterviewAnalysis",
@@ -618,6 +619,25 @@ class PreHire(CanonicalRecord):
     )
 
 
+class Employee(CanonicalRecord):
+    """A person of the HR master data (NC psndoc, YonBIP staff): interviewers, new hires once
+    entered, the people attendance and schedules speak of."""
+
+    entity: ClassVar[str] = "employee"
+
+    employee_code: str = Field(min_length=1, description="Employee/person code, e.g. E100123.")
+    name: str = _pd(min_length=1, description="Full name, e.g. 张伟.")
+    mobile: Phone | None = _pd(None, description="Mobile number.")
+    email: Email | None = _pd(None, description="Work email address.")
+    id_number: str | None = _pd(None, max_length=64, description="National id / passport no.")
+    birth_date: date | None = _pd(None, description="Date of birth.")
+    organisation: str | None = Field(None, description="Legal entity id in the source.")
+    department: str | None = Field(None, description="Department id in the source.")
+    position: str | None = Field(None, description="Position or job title.")
+    hire_date: date | None = Field(None, description="First working day.")
+    active: bool = Field(True, description="Enabled in the source (false before entry).")
+
+
 class AttendanceEvent(CanonicalRecord):
     """One punch; schedule uses them for shifts and leave, onboarding for probation."""
 
@@ -643,6 +663,7 @@ CANONICAL_MODELS: dict[str, type[CanonicalRecord]] = {
         InterviewResult,
         Notification,
         PreHire,
+        Employee,
         AttendanceEvent,
     )
 }

@@ -21,7 +21,7 @@ def reconcile_extract(
     ledger = ledger or Ledger.open()
     rows = []
     for system in systems:
-        for stream in get_connector(system.system).streams:
+        for stream in get_connector(system.system).streams_for(system.flavor):
             source = system.server.count_stream(stream.name)
             staged = ledger.staged_remote_ids(system.system, stream.entity)
             # Dead letters are keyed by canonical id, "<system>:<entity>:<remote id>".

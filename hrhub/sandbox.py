@@ -38,6 +38,11 @@ class SandboxSystem:
         }
 
     @property
+    def flavor(self) -> str | None:
+        """The product the sandbox connection names (`flavor` extra), for multi-product systems."""
+        return get_connector(self.system).sandbox.get("extra", {}).get("flavor")
+
+    @property
     def env_var(self) -> str:
         return airflow_conn_env_var(self.conn_id)
 

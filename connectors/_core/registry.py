@@ -34,6 +34,12 @@ class StreamSpec:
     overlap_seconds: int = 300
     page_size: int | None = None
     expand: tuple[str, ...] = ()
+    flavor: str | None = None  # the product it belongs to, for a multi-product connector
+    mapping: str | None = None  # in-mapping file stem; None = the entity
+
+    @property
+    def mapping_name(self) -> str:
+        return self.mapping or self.entity
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,23 @@ class ConnectorSpec:
                 return op
         known = ", ".join(op["name"] for op in self.manifest.get("operations", [])) or "none"
         raise ConfigError(f"connector {self.system!r} has no operation {name!r} (known: {known})")
+
+    @property
+    def default_flavor(self) -> str | None:
+        """The product a connection without a `flavor` extra talks to (None: one product)."""
+        field = self.manifest["connection"].get("conn-fields", {}).get("flavor")
+        return field["schema"].get("default") if field else None
+
+    def streams_for(self, flavor: str | None = None) -> tuple[StreamSpec, ...]:
+        """The streams a connection of `flavor` offers (those of no flavor, and its own);
+        None means the default flavor."""
+        flavor = flavor or self.default_flavor
+        return tuple(s for s in self.streams if s.flavor in (None, flavor))
+
+    @property
+    def variants(self) -> dict[str, dict[str, Any]]:
+        """Sandbox variants: name -> connection extras (the default variant is named "")."""
+        return {"": {}, **self.sandbox.get("variants", {})}
 
     @property
     def errors(self) -> list[dict[str, Any]]:

@@ -383,6 +383,12 @@ class SimulatorServer:
         return out
 
     @property
+    def current_request(self) -> Request | None:
+        """The request this thread is serving: a simulator with several faces (SOAP and REST on
+        one port) answers faults in the format of the face that was called."""
+        return getattr(self._local, "request", None)
+
+    @property
     def is_page_endpoint(self) -> bool:
         """True while the current thread serves a route declared with page=True."""
         return getattr(self._local, "is_page", False)
@@ -429,6 +435,7 @@ class SimulatorServer:
     def handle(self, req: Request) -> Response | None:
         """Faults, then routing. None means: drop the connection without an answer."""
         faults = self.faults
+        self._local.request = req
         with self.lock:
             self.calls.append((req.method, req.path))
             if len(self.calls) > self.max_calls:

@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
+from connectors._core.safexml import safe_parser
+
 __all__ = [
     "DEFAULT_AUDIENCE",
     "SamlError",
@@ -255,15 +257,8 @@ def _pem_body(pem: bytes | str) -> str:
 
 
 def _parser() -> etree.XMLParser:
-    """No DTDs, no entities, no network: an assertion is attacker-controlled input."""
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=False,
-    )
+    """An assertion is attacker-controlled input."""
+    return safe_parser(remove_blank_text=False)
 
 
 def _parse(assertion_b64: str) -> etree._Element:

@@ -102,6 +102,32 @@ BENCHMARKS: dict[str, Benchmark] = {
             default=100_000,
             steps=3,
         ),
+        Benchmark(
+            name="yy_write",
+            summary=(
+                "Yonyou NC write-back of N interview results over SOAP (zeep, WS-Security): "
+                "500 ufinterface bills a call in one write() vs one call per record (timed on "
+                "a sample of up to 500 records), records per second, every outcome read back."
+            ),
+            target="batched/per-record >= 20x",
+            function="yonyou:yy_write",
+            param="records",
+            default=100_000,
+            steps=3,
+        ),
+        Benchmark(
+            name="yy_wsdl",
+            summary=(
+                "Yonyou NC WSDL load per run start, N starts each: zeep.Client(url) without a "
+                "cache (download + parse) vs hrhub's bundled WSDL and disk-cached remote WSDL "
+                "in a new process, and its client with the parsed WSDL kept in the process."
+            ),
+            target="bundled and disk cache >= 1.5x, same process >= 3x",
+            function="yonyou:yy_wsdl",
+            param="loads",
+            default=500,
+            steps=5,
+        ),
     )
 }
 

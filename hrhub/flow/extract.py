@@ -9,7 +9,7 @@ validate goes to dead letters with a reason naming the record and the field; the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -41,13 +41,17 @@ class ExtractSummary:
         return asdict(self)
 
 
-def planned_streams(systems: Iterable[str] | None = None) -> list[dict[str, str]]:
-    """Every (system, stream) the extract step reads, from the registry."""
+def planned_streams(
+    systems: Iterable[str] | None = None, flavors: Mapping[str, str | None] | None = None
+) -> list[dict[str, str]]:
+    """Every (system, stream) the extract step reads, from the registry; `flavors` names the
+    product each system's connection talks to (Yonyou NC or YonBIP), default the manifest's."""
     names = list(systems) if systems else list(registry())
+    flavors = flavors or {}
     return [
         {"system": name, "stream": stream.name}
         for name in names
-        for stream in get_connector(name).streams
+        for stream in get_connector(name).streams_for(flavors.get(name))
     ]
 
 
@@ -62,7 +66,7 @@ def extract_stream(
     """Pull one stream through `client` (a connector client) into `ledger`."""
     spec = get_connector(system)
     stream_spec = spec.stream(stream)
-    mapping = load_mapping(system, stream_spec.entity, "in")
+    mapping = load_mapping(system, stream_spec.entity, "in", name=stream_spec.mapping_name)
     model = model_for(stream_spec.entity)
     summary = ExtractSummary(system, stream, batch_id or uuid.uuid4().hex)
     summary.watermark_before = ledger.get_watermark(system, stream)

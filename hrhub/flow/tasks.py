@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connectors._core.registry import get_connector
+from airflow.sdk import BaseHook
+
+from connectors._core.registry import get_connector, registry
 from hrhub.flow.extract import extract_stream, planned_streams
 from hrhub.ledger import Ledger
 
@@ -19,8 +21,24 @@ __all__ = ["extract", "plan_extract", "report"]
 
 
 def plan_extract() -> list[dict[str, str]]:
-    """The (system, stream) pairs this run extracts."""
-    return planned_streams()
+    """The (system, stream) pairs this run extracts; a system serving several products (Yonyou
+    NC or YonBIP) offers the streams of the product its connection names."""
+    return planned_streams(flavors=connection_flavors())
+
+
+def connection_flavors() -> dict[str, str | None]:
+    """The `flavor` extra of each multi-product system's default connection (None if unset)."""
+    flavors: dict[str, str | None] = {}
+    for name, spec in registry().items():
+        if spec.default_flavor is None:
+            continue
+        try:
+            extra = BaseHook.get_connection(spec.default_conn_id).extra_dejson
+        except Exception as exc:  # no connection yet: its extract task will say so clearly
+            log.warning("%s: cannot read connection %s (%s)", name, spec.default_conn_id, exc)
+            extra = {}
+        flavors[name] = extra.get("flavor") or None
+    return flavors
 
 
 def extract(source: dict[str, str], conn_id: str | None = None) -> dict[str, Any]:

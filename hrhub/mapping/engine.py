@@ -653,14 +653,22 @@ def mapping_path(
 
 
 def load_mapping(
-    system: str, entity: str, direction: str, root: str | os.PathLike[str] | None = None
+    system: str,
+    entity: str,
+    direction: str,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    name: str | None = None,
 ) -> Mapping:
     """Load ``mappings/<system>/<entity>.<direction>.yaml`` and check it says what its path says.
+
+    ``name`` replaces the file stem when a system has several streams of one entity (NC persons
+    and YonBIP staff are both employees); the file must still declare ``entity``.
 
     ``root`` is the directory that holds ``mappings/`` (the repository by default);
     ``$HRHUB_MAPPINGS_DIR`` names the mappings directory itself.
     """
-    path = mapping_path(system, entity, direction, root)
+    path = mapping_path(system, name or entity, direction, root)
     if not path.is_file():
         raise FileNotFoundError(
             f"no mapping for {system} {entity} ({direction}): {path} is missing"

@@ -510,8 +510,12 @@ _PHONE_NOISE = re.compile(r"[\s\-()\u3000]")
 
 
 @register_transform("cn_mobile")
-def cn_mobile(value: Any) -> str:
-    """A Chinese mobile number as 11 digits: drops +86 / 0086 / 86, spaces, dashes, brackets."""
+def cn_mobile(value: Any, *, prefix: str = "") -> str:
+    """A Chinese mobile number as 11 digits: drops +86 / 0086 / 86, spaces, dashes, brackets.
+
+    ``prefix`` is written before the digits for systems that want the country code
+    (YonBIP: ``"+86-"``).
+    """
     digits = _PHONE_NOISE.sub("", _text_or_int("cn_mobile", value))
     if digits.startswith("+86"):
         digits = digits[3:]
@@ -521,7 +525,7 @@ def cn_mobile(value: Any) -> str:
         digits = digits[2:]
     if not _CN_MOBILE.fullmatch(digits):
         raise _fail("cn_mobile", "not a Chinese mobile number:", value)
-    return digits
+    return prefix + digits
 
 
 # --- units ---------------------------------------------------------------------------------

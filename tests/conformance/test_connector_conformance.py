@@ -16,16 +16,33 @@ from connectors._core.error_table import ErrorTable
 from connectors._core.errors import ConnectorError
 from connectors._core.provider import get_provider_info
 from connectors._core.ratelimit import RateBudget
-from connectors._core.registry import ConnectorSpec, registry
+from connectors._core.registry import ConnectorSpec, StreamSpec, registry
 from hrhub.sandbox import airflow_conn_env_var, connection_uri
 
 SPECS = list(registry().values())
+# A connector serving several products (Yonyou NC and YonBIP) runs once per sandbox variant.
+CASES = [(spec, variant) for spec in SPECS for variant in spec.variants]
 FAULTS = "error_rate=0.2,rate_limit=0.1,rate_limit_burst=2,retry_after=0,drop=0.05,seed=11"
 
 
-@pytest.fixture(params=SPECS, ids=lambda s: s.system)
-def spec(request: pytest.FixtureRequest) -> ConnectorSpec:
+@pytest.fixture(params=CASES, ids=lambda c: "-".join(filter(None, (c[0].system, c[1]))))
+def case(request: pytest.FixtureRequest) -> tuple[ConnectorSpec, str]:
     return request.param
+
+
+@pytest.fixture
+def spec(case: tuple[ConnectorSpec, str]) -> ConnectorSpec:
+    return case[0]
+
+
+@pytest.fixture
+def variant(case: tuple[ConnectorSpec, str]) -> dict[str, Any]:
+    """The connection extras that select this case's product ({} for the default)."""
+    return case[0].variants[case[1]]
+
+
+def streams(spec: ConnectorSpec, variant: dict[str, Any]) -> tuple[StreamSpec, ...]:
+    return spec.streams_for(variant.get("flavor"))
 
 
 def start(spec: ConnectorSpec, faults: str = "") -> Any:
@@ -45,10 +62,11 @@ def hook_for(
     spec: ConnectorSpec,
     server: Any,
     monkeypatch: pytest.MonkeyPatch,
+    variant: dict[str, Any],
     password: str | None = None,
     page_size: int | None = None,
 ) -> Any:
-    uri = connection_uri(spec, server.url, server.connection_extra())
+    uri = connection_uri(spec, server.url, {**server.connection_extra(), **variant})
     if password is not None:
         uri = uri.replace(f":{spec.sandbox['password']}@", f":{password}@")
     if page_size is not None:
@@ -87,26 +105,28 @@ def test_error_table_and_rate_budget_parse(spec: ConnectorSpec) -> None:
 
 
 def test_test_connection_succeeds_with_sandbox_credentials(
-    spec: ConnectorSpec, simulator: Any, monkeypatch: pytest.MonkeyPatch
+    spec: ConnectorSpec, variant: dict[str, Any], simulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ok, message = hook_for(spec, simulator, monkeypatch).test_connection()
+    ok, message = hook_for(spec, simulator, monkeypatch, variant).test_connection()
     assert ok, message
 
 
 def test_test_connection_fails_clearly_without_leaking_the_password(
-    spec: ConnectorSpec, simulator: Any, monkeypatch: pytest.MonkeyPatch
+    spec: ConnectorSpec, variant: dict[str, Any], simulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wrong = "Wrong-Pass-7731"
-    ok, message = hook_for(spec, simulator, monkeypatch, password=wrong).test_connection()
+    hook = hook_for(spec, simulator, monkeypatch, variant, password=wrong)
+    ok, message = hook.test_connection()
     assert not ok
     assert message and wrong not in message
 
 
 def test_every_stream_reads_to_the_end_exactly(
-    spec: ConnectorSpec, simulator: Any, monkeypatch: pytest.MonkeyPatch
+    spec: ConnectorSpec, variant: dict[str, Any], simulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = hook_for(spec, simulator, monkeypatch).get_conn()
-    for stream in spec.streams:
+    client = hook_for(spec, simulator, monkeypatch, variant).get_conn()
+    assert streams(spec, variant), f"{spec.system} {variant} offers no stream"
+    for stream in streams(spec, variant):
         records = read_all(client, spec, stream.name)
         keys = [r[stream.primary_key] for r in records]
         assert len(keys) == len(set(keys)), f"{stream.name}: duplicates without faults"
@@ -115,16 +135,16 @@ def test_every_stream_reads_to_the_end_exactly(
 
 
 def test_every_stream_survives_faults_without_losing_a_record(
-    spec: ConnectorSpec, monkeypatch: pytest.MonkeyPatch
+    spec: ConnectorSpec, variant: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = start(spec, FAULTS)
     try:
         # Pages of about an eighth of the largest stream: enough calls for the seeded faults
         # to fire on every connector, whatever its seed data.
-        largest = max(server.count_stream(s.name) for s in spec.streams)
+        largest = max(server.count_stream(s.name) for s in streams(spec, variant))
         page_size = max(10, largest // 8)
-        client = hook_for(spec, server, monkeypatch, page_size=page_size).get_conn()
-        for stream in spec.streams:
+        client = hook_for(spec, server, monkeypatch, variant, page_size=page_size).get_conn()
+        for stream in streams(spec, variant):
             keys = {r[stream.primary_key] for r in read_all(client, spec, stream.name)}
             assert len(keys) == server.count_stream(stream.name)
         assert server.counters["faulted"] + server.counters["rate_limited"] > 0, (
@@ -135,12 +155,12 @@ def test_every_stream_survives_faults_without_losing_a_record(
 
 
 def test_token_expiry_mid_run_is_refreshed(
-    spec: ConnectorSpec, monkeypatch: pytest.MonkeyPatch
+    spec: ConnectorSpec, variant: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = start(spec, "token_expiry=1,slow_page_ms=450")
     try:
-        client = hook_for(spec, server, monkeypatch, page_size=100).get_conn()
-        for stream in spec.streams:
+        client = hook_for(spec, server, monkeypatch, variant, page_size=100).get_conn()
+        for stream in streams(spec, variant):
             keys = {r[stream.primary_key] for r in read_all(client, spec, stream.name)}
             assert len(keys) == server.count_stream(stream.name)
     finally:
@@ -149,19 +169,20 @@ def test_token_expiry_mid_run_is_refreshed(
 
 def test_secrets_never_reach_logs_or_errors(
     spec: ConnectorSpec,
+    variant: dict[str, Any],
     simulator: Any,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     password = spec.sandbox["password"]
-    client = hook_for(spec, simulator, monkeypatch).get_conn()
-    stream = spec.streams[0]
+    client = hook_for(spec, simulator, monkeypatch, variant).get_conn()
+    stream = streams(spec, variant)[0]
     read_all(client, spec, stream.name)
     token = getattr(client, "_token", None)
 
     wrong = "Wrong-Pass-7731"
-    refused = hook_for(spec, simulator, monkeypatch, password=wrong).get_conn()
+    refused = hook_for(spec, simulator, monkeypatch, variant, password=wrong).get_conn()
     with pytest.raises(ConnectorError) as failure:
         read_all(refused, spec, stream.name)
     for secret in filter(None, (password, wrong, token)):

@@ -18,6 +18,8 @@ import pytest
 from hrhub.bench import BENCHMARKS, Result
 from hrhub.bench.dingtalk import PER_USER_SAMPLE, dt_invite
 from hrhub.bench.successfactors import PER_RECORD_SAMPLE, sf_extract, sf_memory, sf_push
+from hrhub.bench.yonyou import BATCH, yy_write, yy_wsdl
+from hrhub.bench.yonyou import PER_RECORD_SAMPLE as NC_PER_RECORD_SAMPLE
 
 HRHUB = str(Path(sys.executable).with_name("hrhub"))
 CANDIDATES = 300
@@ -136,6 +138,33 @@ def cli_results() -> dict[str, Result]:
     return {result["name"]: result for result in document["benchmarks"]}
 
 
+def check_nc_write(result: Result, records: int) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["batched", "per-record"]
+    sample = min(records, NC_PER_RECORD_SAMPLE)
+    assert rows["batched"]["rows"] == result["source"]["hub_landed"] == records
+    assert rows["per-record"]["rows"] == result["source"]["peer_landed"] == sample
+    assert result["source"]["results_stored"] == records + sample
+    assert rows["batched"]["calls"] == -(-records // BATCH)
+    assert rows["per-record"]["calls"] == sample
+    assert result["ratios"][0]["name"] == "batched/per-record"
+
+
+def check_wsdl(result: Result, loads: int) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["bundled", "disk-cache", "same-process", "no-cache"]
+    assert all(row["rows"] == loads for row in rows.values())
+    # The peer downloads the WSDL on every start; hrhub's disk cache never does.
+    assert result["source"] == {"wsdl_downloads_no_cache": loads, "wsdl_downloads_cached": 0}
+    assert [r["name"] for r in result["ratios"]] == [
+        "bundled/no-cache",
+        "disk-cache/no-cache",
+        "same-process/no-cache",
+    ]
+
+
 def test_extract_through_the_api() -> None:
     steps = Steps()
     check_extract(sf_extract(candidates=CANDIDATES, report=steps), CANDIDATES)
@@ -160,6 +189,18 @@ def test_invite_through_the_api() -> None:
     assert len(steps.messages) == BENCHMARKS["dt_invite"].steps
 
 
+def test_nc_write_through_the_api() -> None:
+    steps = Steps()
+    check_nc_write(yy_write(records=700, report=steps), 700)
+    assert len(steps.messages) == BENCHMARKS["yy_write"].steps
+
+
+def test_wsdl_load_through_the_api() -> None:
+    steps = Steps()
+    check_wsdl(yy_wsdl(loads=12, report=steps), 12)
+    assert len(steps.messages) == BENCHMARKS["yy_wsdl"].steps
+
+
 def test_cli_json_runs_every_benchmark(cli_results: dict[str, Result]) -> None:
     assert list(cli_results) == list(BENCHMARKS)
     size = BENCHMARKS["sf_extract"].size(CLI_SCALE)
@@ -167,6 +208,8 @@ def test_cli_json_runs_every_benchmark(cli_results: dict[str, Result]) -> None:
     check_push(cli_results["sf_push"], BENCHMARKS["sf_push"].size(CLI_SCALE))
     check_memory(cli_results["sf_memory"], BENCHMARKS["sf_memory"].size(CLI_SCALE))
     check_invite(cli_results["dt_invite"], BENCHMARKS["dt_invite"].size(CLI_SCALE))
+    check_nc_write(cli_results["yy_write"], BENCHMARKS["yy_write"].size(CLI_SCALE))
+    check_wsdl(cli_results["yy_wsdl"], BENCHMARKS["yy_wsdl"].size(CLI_SCALE))
 
 
 def test_cli_runs_one_benchmark_as_a_table() -> None:

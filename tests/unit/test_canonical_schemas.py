@@ -198,6 +198,19 @@ EXAMPLES: dict[str, BaseModel] = {
         position="高级数据工程师",
         probation_attendance_rule_ids=["rule-probation-std"],
     ),
+    "employee": m.Employee(
+        **_env("yonyou", "1001A110000000000042"),
+        employee_code="E100042",
+        name="张伟",
+        mobile="13800138000",
+        email="zhang.wei@example.cn",
+        id_number="110101199003071234",
+        birth_date=date(1990, 3, 7),
+        organisation="0001A110000000000ORG",
+        department="1001A1100000000DEPT02",
+        position="高级数据工程师",
+        hire_date=date(2025, 4, 1),
+    ),
     "attendance_event": m.AttendanceEvent(
         **_env("attendance", "punch-99812"),
         person_code="E00123",
@@ -228,6 +241,7 @@ PERSONAL = {
     "interview_result": set(),
     "notification": {"recipient"},
     "pre_hire": {"name", "mobile", "email", "id_number"},
+    "employee": {"name", "mobile", "email", "id_number", "birth_date"},
     "attendance_event": set(),
 }
 
@@ -381,5 +395,5 @@ def test_defaults_follow_the_design() -> None:
 
 def test_model_for_unknown_entity() -> None:
     assert m.model_for("candidate") is m.Candidate
-    with pytest.raises(KeyError, match=r"unknown canonical entity 'employee'.*candidate"):
-        m.model_for("employee")
+    with pytest.raises(KeyError, match=r"unknown canonical entity 'contractor'.*candidate"):
+        m.model_for("contractor")

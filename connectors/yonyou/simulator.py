@@ -1,0 +1,100 @@
+"""The Yonyou simulator: NC 6.x's SOAP services and YonBIP's OpenAPI on one loopback port.
+
+Both faces read and write one HR store (`sim_data.YonyouData`), so a sandbox serves whichever
+product a connection names (`flavor` nc or bip). Each face lives in its own module
+(`sim_nc.NcSoapFace`, `sim_bip.BipFace`) and answers faults in its own format: a SOAP Fault
+for `/uapws/...`, the `{code, message}` envelope for YonBIP paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from connectors._core.simulator import FaultSpec, Request, Response, SimulatorServer
+from connectors.yonyou.sim_bip import BipFace
+from connectors.yonyou.sim_data import YonyouData
+from connectors.yonyou.sim_nc import NC_SERVICE, NcSoapFace
+
+__all__ = ["SANDBOX_APP_KEY", "SANDBOX_APP_SECRET", "YonyouSimulator"]
+
+# The sandbox credentials: NC's WS-Security user, YonBIP's appKey / appSecret.
+SANDBOX_APP_KEY = "hrhub-sandbox"
+SANDBOX_APP_SECRET = "Yonyou-Sandbox-Secret-5c2e"
+
+
+class YonyouSimulator(NcSoapFace, BipFace, SimulatorServer):
+    """Serves `/uapws/service/<interface>` (NC SOAP) and `/open-auth`, `/yonbip` (YonBIP)."""
+
+    system = "yonyou"
+
+    def __init__(
+        self,
+        faults: FaultSpec | str | None = None,
+        *,
+        persons: int = 600,
+        applicants: int = 400,
+        seed: int = 7,
+        encoding: str = "UTF-8",
+        clock: Callable[[], datetime] | None = None,
+        username: str = SANDBOX_APP_KEY,
+        password: str = SANDBOX_APP_SECRET,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(faults, **kwargs)
+        self.data = YonyouData(persons=persons, applicants=applicants, seed=seed, clock=clock)
+        self.username = username
+        self.password = password
+        self.encoding = encoding
+        self.init_nc()
+        self.init_bip()
+
+    def connection_extra(self) -> dict[str, str]:
+        """The WSDL a sandbox connection may load instead of the bundled copy."""
+        return {"wsdl": f"{self.url}/uapws/service/{NC_SERVICE}?wsdl"}
+
+    def count_stream(self, stream: str) -> int:
+        """How many records a full read of `stream` returns (the conformance suite checks it)."""
+        with self.data.lock:
+            if stream in ("nc_persons", "bip_staff"):
+                return len(self.data.persons)
+            if stream == "nc_applicants":
+                return len(self.data.applicants)
+        raise KeyError(f"the yonyou simulator has no stream {stream!r}")
+
+    # -- faults in the format of the face that was called --------------------------------------
+
+    def _is_nc(self) -> bool:
+        req = self.current_request
+        return req is not None and req.path.startswith("/uapws/")
+
+    def fault_error(self) -> Response:
+        if self._is_nc():
+            return self.nc_fault("Server", "java.lang.RuntimeException: 数据库连接池已满")
+        return self.bip_error("500", "系统繁忙,请稍后重试", status=500)
+
+    def fault_rate_limited(self, retry_after: int) -> Response:
+        # NC has no throttling of its own; the gateway in front of it answers 503.
+        if self._is_nc():
+            return Response(
+                503,
+                "<html><body>503 Service Unavailable</body></html>",
+                headers={"Retry-After": str(retry_after)},
+                content_type="text/html",
+            )
+        return self.bip_error(
+            "429", "请求过于频繁", status=429, headers={"Retry-After": str(retry_after)}
+        )
+
+    def not_found(self, req: Request) -> Response:
+        if self._is_nc():
+            return self.nc_fault(
+                "Client", f"The service cannot be found for the endpoint reference (EPR) {req.path}"
+            )
+        return self.bip_error("404", f"api not found: {req.path}", status=404)
+
+    def server_error(self, req: Request, exc: Exception) -> Response:
+        if self._is_nc():
+            return self.nc_fault("Server", f"{type(exc).__name__}: {exc}")
+        return self.bip_error("500", f"{type(exc).__name__}: {exc}", status=500)
