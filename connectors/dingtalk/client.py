@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from connectors._core.busy import CHINA, BusyInterval, Shift, busy_intervals
 from connectors._core.error_table import ErrorTable
 from connectors._core.errors import (
     ConfigError,
@@ -44,7 +45,6 @@ from connectors._core.pagination import CursorPaginator, OffsetPaginator
 from connectors._core.ratelimit import RateBudget
 from connectors._core.registry import get_connector
 from connectors._core.write import WriteOutcome
-from connectors.dingtalk.busy import CHINA, BusyInterval, Shift, busy_intervals
 from connectors.dingtalk.notices import render_robot, render_work_notice
 from connectors.dingtalk.tokens import TOKENS
 

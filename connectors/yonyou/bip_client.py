@@ -77,6 +77,9 @@ OPERATIONS: dict[str, Operation] = {
         "/yonbip/hrcloud/recruit/interview/batchSaveOrUpdate",
         "/yonbip/hrcloud/recruit/interview/listmdd",
     ),
+    "bip_checkin": Operation(
+        "/yonbip/hrcloud/time/signcard/batchSaveOrUpdate", "/yonbip/hrcloud/time/signcard/listmdd"
+    ),
 }
 
 # A per-row message names the field first ("mobile: ..."), or mentions a key of the row.

@@ -18,8 +18,9 @@ a file read. Writes return one `WriteOutcome` per record:
 - `nc_pre_hire` (savePsndoc): each person is looked up by id number first and created only if
   absent; a duplicate answer (-32001) carries the existing key and counts as landed, so a
   retried or replayed write never makes a second person;
-- `nc_interview_result` (saveInterviewResult): bills with replace="Y" keyed by the hub's bill
-  id, so a repeated bill replaces itself.
+- `nc_interview_result` (saveInterviewResult) and `nc_checkin` (saveCheckin, a new hire's
+  first-week check-ins): bills with replace="Y" keyed by the hub's bill id, so a repeated bill
+  replaces itself.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ STREAMS = {  # stream -> (operation, primary key)
 WRITES = {  # operation -> (NC operation, roottag / billtype)
     "nc_pre_hire": ("savePsndoc", "psndoc"),
     "nc_interview_result": ("saveInterviewResult", "interviewresult"),
+    "nc_checkin": ("saveCheckin", "checkin"),
 }
 _FIELD = re.compile(r"^\s*(?:billhead\.)?(?P<field>bill\.id|[A-Za-z_]\w*)\s*:")
 

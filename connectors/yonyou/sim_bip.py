@@ -39,6 +39,7 @@ from connectors.yonyou.sim_data import (
     DATE_FMT,
     DEPARTMENTS,
     ORGS,
+    Checkin,
     InterviewResult,
     Person,
     Requisition,
@@ -61,12 +62,16 @@ RECRUIT_LIST = "/yonbip/hrcloud/recruit/listmdd"
 RECRUIT_SAVE = "/yonbip/hrcloud/recruit/batchSaveOrUpdateRecruit"
 INTERVIEW_LIST = "/yonbip/hrcloud/recruit/interview/listmdd"
 INTERVIEW_SAVE = "/yonbip/hrcloud/recruit/interview/batchSaveOrUpdate"
+# hrhub's reading (no published YonBIP check-in API): the time module's sign-card documents.
+CHECKIN_LIST = "/yonbip/hrcloud/time/signcard/listmdd"
+CHECKIN_SAVE = "/yonbip/hrcloud/time/signcard/batchSaveOrUpdate"
 
 _GW = r"(?:/iuap-api-gateway)?"
 
 STAFF_FILTERS = frozenset({"pubts", "code", "id", "mobile", "certNo"})
 RECRUIT_FILTERS = frozenset({"pubts", "code", "id"})
 INTERVIEW_FILTERS = frozenset({"pubts", "code", "id"})
+CHECKIN_FILTERS = frozenset({"pubts", "code", "id", "staffCode"})
 _OPS = ("eq", "neq", "gt", "egt", "lt", "elt", "in", "between")
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda a, b: a == b,
@@ -196,6 +201,14 @@ class BipFace:
             rows = [_interview_row(r) for r in self.data.results.values()]
         return self._bip_list(body, rows, INTERVIEW_FILTERS)
 
+    @route("POST", _GW + CHECKIN_LIST, page=True)
+    def bip_checkin_list(self, req: Request) -> Response:
+        self._bip_authorize(req, CHECKIN_LIST)
+        body = self._bip_body(req)
+        with self.data.lock:
+            rows = [self._checkin_row(c) for c in self.data.checkins.values()]
+        return self._bip_list(body, rows, CHECKIN_FILTERS)
+
     def _bip_list(
         self, body: Mapping[str, Any], rows: list[dict[str, Any]], filterable: frozenset[str]
     ) -> Response:
@@ -234,6 +247,10 @@ class BipFace:
     @route("POST", _GW + INTERVIEW_SAVE)
     def bip_interview_save(self, req: Request) -> Response:
         return self._bip_save(req, INTERVIEW_SAVE, self._save_interview)
+
+    @route("POST", _GW + CHECKIN_SAVE)
+    def bip_checkin_save(self, req: Request) -> Response:
+        return self._bip_save(req, CHECKIN_SAVE, self._save_checkin)
 
     def _bip_save(
         self,
@@ -342,6 +359,53 @@ class BipFace:
             raise _RowError("code", "编码不可修改")
         result, _ = data.upsert_result(code, fields)
         return result.pk, result.bill_id
+
+    def _save_checkin(self, row: dict[str, Any], insert: bool) -> tuple[str, str]:
+        """A sign-card row: code, staffCode (the person's code), signTime, signType 1 in / 2 out."""
+        data = self.data
+        existing: Checkin | None = None
+        doc = row
+        if not insert:
+            wanted = str(row.get("id") or "")
+            existing = next((c for c in data.checkins.values() if c.pk == wanted), None)
+            if existing is None:
+                raise _RowError("id", "单据不存在或已删除")
+            doc = {**self._checkin_row(existing), **row}
+        code, staff_code = _text(doc, "code"), _text(doc, "staffCode")
+        person = data.person_by_code(staff_code)
+        if person is None:
+            raise _RowError("staffCode", f"人员不存在: {staff_code}")
+        try:
+            when = parse_ts(_text(doc, "signTime"))
+        except ValueError:
+            raise _RowError("signTime", "时间格式应为 yyyy-MM-dd HH:mm:ss") from None
+        kind = str(doc.get("signType") or "")
+        if kind not in ("1", "2"):
+            raise _RowError("signType", f"取值 1 (签到) 或 2 (签退), 收到 {kind!r}")
+        if existing is None and code in data.checkins:
+            raise _RowError("code", "编码已存在")
+        if existing is not None and code != existing.bill_id:
+            raise _RowError("code", "编码不可修改")
+        checkin, _ = data.upsert_checkin(
+            code,
+            pk_psndoc=person.pk_psndoc,
+            checktime=when,
+            direction="I" if kind == "1" else "O",
+            machine=_opt_text(doc, "machine"),
+        )
+        return checkin.pk, checkin.bill_id
+
+    def _checkin_row(self, c: Checkin) -> dict[str, Any]:
+        person = self.data.persons.get(c.pk_psndoc)
+        return {
+            "id": c.pk,
+            "code": c.bill_id,
+            "staffCode": person.code if person else None,
+            "signTime": format_ts(c.checktime),
+            "signType": "1" if c.direction == "I" else "2",
+            "machine": c.machine,
+            "pubts": format_ts(c.ts),
+        }
 
 
 def _refuse(face: BipFace, message: str) -> NoReturn:

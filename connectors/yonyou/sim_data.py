@@ -23,6 +23,7 @@ __all__ = [
     "DATE_FMT",
     "TS_FMT",
     "Applicant",
+    "Checkin",
     "InterviewResult",
     "Person",
     "Requisition",
@@ -130,6 +131,20 @@ class InterviewResult:
 
 
 @dataclass
+class Checkin:
+    """A check-in record (签到) of a person, written by the hub from the attendance system's
+    punches so HR sees how a new hire's first week went; keyed by the caller's bill id."""
+
+    pk: str
+    bill_id: str
+    pk_psndoc: str
+    checktime: datetime
+    direction: str  # "I" in, "O" out
+    machine: str | None
+    ts: datetime
+
+
+@dataclass
 class Requisition:
     """A YonBIP recruitment requisition (招聘需求) with its posts."""
 
@@ -158,6 +173,7 @@ class YonyouData:
         self.person_by_bip_id: dict[str, str] = {}
         self.applicants: dict[str, Applicant] = {}
         self.results: dict[str, InterviewResult] = {}  # bill_id -> result
+        self.checkins: dict[str, Checkin] = {}  # bill_id -> check-in
         self.requisitions: dict[str, Requisition] = {}  # id -> requisition
         self.requisition_by_code: dict[str, str] = {}
         self._serial = 0
@@ -297,6 +313,27 @@ class YonyouData:
             )
             self.results[bill_id] = result
             return result, True
+
+    def person_by_code(self, code: str) -> Person | None:
+        with self.lock:
+            return next((p for p in self.persons.values() if p.code == code), None)
+
+    def upsert_checkin(
+        self,
+        bill_id: str,
+        *,
+        pk_psndoc: str,
+        checktime: datetime,
+        direction: str,
+        machine: str | None,
+    ) -> tuple[Checkin, bool]:
+        """Store a check-in under the caller's bill id; True if it was new."""
+        with self.lock:
+            existing = self.checkins.get(bill_id)
+            pk = existing.pk if existing else f"1001A1100000CK{len(self.checkins):06d}"
+            checkin = Checkin(pk, bill_id, pk_psndoc, checktime, direction, machine, self.clock())
+            self.checkins[bill_id] = checkin
+            return checkin, existing is None
 
     def insert_requisition(
         self, code: str, fields: dict[str, Any], posts: Iterable[dict[str, Any]]

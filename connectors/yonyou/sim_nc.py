@@ -111,6 +111,7 @@ class NcSoapFace:
             "queryPsndocByCondition": self._nc_query_condition,
             "savePsndoc": self._nc_save_psndoc,
             "saveInterviewResult": self._nc_save_interview_result,
+            "saveCheckin": self._nc_save_checkin,
         }
 
     # -- SOAP framing --------------------------------------------------------------------------
@@ -328,6 +329,39 @@ class NcSoapFace:
 
     def _nc_save_interview_result(self, document: etree._Element | None) -> str:
         return self._nc_save(document, "interviewresult", self._nc_upsert_result)
+
+    def _nc_save_checkin(self, document: etree._Element | None) -> str:
+        return self._nc_save(document, "checkin", self._nc_upsert_checkin)
+
+    def _nc_upsert_checkin(self, bill_id: str, head: dict[str, str | None], replace: bool) -> str:
+        """billhead: psncode (the person's code), checktime, direction I/O, machine."""
+        code = (head.get("psncode") or "").strip()
+        if not code:
+            raise _BillError(INVALID, "billhead.psncode: 必填")
+        person = self.data.person_by_code(code)
+        if person is None:
+            raise _BillError(INVALID, f"billhead.psncode: 人员不存在: {code}")
+        try:
+            checktime = parse_ts(head.get("checktime") or "")
+        except ValueError:
+            raise _BillError(
+                INVALID, "billhead.checktime: 时间格式应为 yyyy-MM-dd HH:mm:ss"
+            ) from None
+        direction = (head.get("direction") or "").strip().upper()
+        if direction not in ("I", "O"):
+            raise _BillError(INVALID, "billhead.direction: 取值 I (签到) 或 O (签退)")
+        with self.data.lock:
+            existing = self.data.checkins.get(bill_id)
+            if existing is not None and not replace:
+                raise _BillError(DUPLICATE, f"bill.id: 单据已存在: {bill_id}", existing.pk)
+            checkin, _new = self.data.upsert_checkin(
+                bill_id,
+                pk_psndoc=person.pk_psndoc,
+                checktime=checktime,
+                direction=direction,
+                machine=head.get("machine"),
+            )
+        return checkin.pk
 
     def _nc_create_person(self, bill_id: str, head: dict[str, str | None], replace: bool) -> str:
         for name in PSNDOC_REQUIRED:

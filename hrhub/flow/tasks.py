@@ -7,17 +7,20 @@ import of connectors, pydantic models or the ledger.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from airflow.sdk import BaseHook
 
 from connectors._core.registry import get_connector, registry
 from hrhub.flow.extract import extract_stream, planned_streams
+from hrhub.flow.onboard import CHECKIN_OPERATIONS, first_week_checkins
+from hrhub.flow.push import push
 from hrhub.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
-__all__ = ["extract", "plan_extract", "report"]
+__all__ = ["extract", "plan_extract", "push_writes", "queue_first_week_checkins", "report"]
 
 
 def plan_extract() -> list[dict[str, str]]:
@@ -74,3 +77,31 @@ def report(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     status = Ledger.open().status()
     log.info("batch totals %s; ledger %s", totals, status)
     return {"totals": totals, "streams": summaries, "ledger": status}
+
+
+def queue_first_week_checkins(day: str, days: int = 7) -> dict[str, Any]:
+    """Queue new hires' first-week check-ins for the eHR (`day`: the run's date, YYYY-MM-DD)."""
+    spec = get_connector("yonyou")
+    flavor = connection_flavors().get("yonyou") or spec.default_flavor
+    operation = CHECKIN_OPERATIONS.get(flavor or "")
+    if operation is None:
+        log.warning(
+            "yonyou (%s): hrhub has no check-in operation for this product; skipped", flavor
+        )
+        return {"target_system": "yonyou", "operation": None, "skipped": flavor}
+    summary = first_week_checkins(
+        ledger=Ledger.open(), today=date.fromisoformat(day), operation=operation, days=days
+    )
+    log.info("first-week check-ins: %s", summary.as_dict())
+    return summary.as_dict()
+
+
+def push_writes(system: str, conn_id: str | None = None) -> dict[str, Any]:
+    """Send what the outbox owes `system` and settle each record (receipt or dead letter)."""
+    hook = get_connector(system).hook_class()(conn_id=conn_id)
+    try:
+        summary = push(system, client=hook.get_conn(), ledger=Ledger.open())
+    finally:
+        hook.close()
+    log.info("push %s: %s", system, summary.as_dict())
+    return summary.as_dict()

@@ -379,6 +379,26 @@ class Ledger:
                 found.update((r.canonical_id, r) for r in session.exec(stmt))
         return [found[i] for i in wanted if i in found]
 
+    def iter_staged(
+        self, entity: str, *, source_system: str | None = None, chunk_size: int = 1000
+    ) -> Iterator[StagedRecord]:
+        """Every staged record of one entity in canonical-id order, read a chunk at a time so a
+        step can scan a large entity (a month of punches) with flat memory."""
+        after = ""
+        while True:
+            stmt = select(StagedRecord).where(
+                StagedRecord.entity == entity, col(StagedRecord.canonical_id) > after
+            )
+            if source_system is not None:
+                stmt = stmt.where(StagedRecord.source_system == source_system)
+            stmt = stmt.order_by(col(StagedRecord.canonical_id)).limit(chunk_size)
+            with self._read() as session:
+                rows = list(session.exec(stmt))
+            yield from rows
+            if len(rows) < chunk_size:
+                return
+            after = rows[-1].canonical_id
+
     def _split(self, records: Iterable[StageInput]) -> tuple[list[_Prepared], list[Any]]:
         good: list[_Prepared] = []
         bad: list[tuple[StageInput, LedgerInputError]] = []

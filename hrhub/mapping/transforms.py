@@ -330,6 +330,17 @@ def naive_local(value: Any, *, zone: str = "Asia/Shanghai") -> datetime:
     return parsed.replace(tzinfo=ZoneInfo(zone))
 
 
+@register_transform("to_naive_local", check=_check_zone)
+def to_naive_local(value: Any, *, zone: str = "Asia/Shanghai") -> str:
+    """Aware datetime or ISO text -> ``YYYY-MM-DD HH:MM:SS`` on ``zone``'s wall clock, for
+    systems that store local times without an offset (Yonyou, ZKBioTime). Naive input is
+    refused: the hub cannot know which clock it was read from."""
+    moment = _parse_datetime("to_naive_local", value)
+    if moment.tzinfo is None:
+        raise _fail("to_naive_local", "needs a time zone, got", value)
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
 @register_transform("iso_datetime", check=_check_zone)
 def iso_datetime(value: Any, *, zone: str | None = None) -> datetime:
     """ISO 8601 with offset -> aware datetime; naive values only when ``zone`` says where."""

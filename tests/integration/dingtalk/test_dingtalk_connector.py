@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from connectors._core.busy import CHINA
 from connectors._core.errors import AuthError, RateLimited, RecordRejected
 from connectors._core.retry import retry_policy
-from connectors.dingtalk.busy import CHINA
 from connectors.dingtalk.client import DingTalkClient
 from connectors.dingtalk.simulator import DingTalkSimulator
 from connectors.dingtalk.tokens import TOKENS

@@ -152,6 +152,7 @@ def test_zeep_strict_loads_the_served_and_the_bundled_wsdl(server: YonyouSimulat
             "queryPsndocByCondition",
             "savePsndoc",
             "saveInterviewResult",
+            "saveCheckin",
         }
     served = zeep.Client(f"{server.url}{PATH}?wsdl", settings=SETTINGS)
     assert served.service._binding_options["address"] == server.url + PATH

@@ -134,6 +134,7 @@ def test_wsdl_is_served_with_this_servers_address(server: YonyouSimulator) -> No
         "queryPsndocByCondition",
         "savePsndoc",
         "saveInterviewResult",
+        "saveCheckin",
     }
 
 

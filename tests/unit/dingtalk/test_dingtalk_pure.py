@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from connectors._core.busy import CHINA, BusyInterval, Shift, busy_intervals, merge
 from connectors._core.errors import RecordRejected
-from connectors.dingtalk.busy import CHINA, BusyInterval, Shift, busy_intervals, merge
 from connectors.dingtalk.client import _windows, robot_sign
 from connectors.dingtalk.notices import msg_bytes, render_robot, render_work_notice, templates
 from connectors.dingtalk.tokens import TokenCache

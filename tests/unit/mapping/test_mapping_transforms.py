@@ -346,3 +346,25 @@ def test_register_transform_adds_a_name_once() -> None:
             register_transform("test_reverse")(reverse)
     finally:
         del TRANSFORMS["test_reverse"]
+
+
+def test_cn_mobile_writes_a_prefix_for_systems_that_want_the_country_code() -> None:
+    assert run("cn_mobile", "138 0013 8000", prefix="+86-") == "+86-13800138000"
+    fails("cn_mobile", "12345", "not a Chinese mobile number", prefix="+86-")
+
+
+@pytest.mark.parametrize(
+    ("value", "zone", "expected"),
+    [
+        ("2024-03-01T00:59:12+00:00", "Asia/Shanghai", "2024-03-01 08:59:12"),
+        (datetime(2024, 3, 1, 8, 59, 12, tzinfo=SHANGHAI), "Asia/Shanghai", "2024-03-01 08:59:12"),
+        ("2024-07-01T09:00:00+02:00", "Europe/Berlin", "2024-07-01 09:00:00"),
+    ],
+)
+def test_to_naive_local_writes_the_wall_clock(value: Any, zone: str, expected: str) -> None:
+    assert run("to_naive_local", value, zone=zone) == expected
+
+
+@pytest.mark.parametrize("value", ["2024-03-01 08:59:12", "2024-03-01", "yesterday"])
+def test_to_naive_local_refuses_what_it_cannot_place(value: str) -> None:
+    fails("to_naive_local", value, "to_naive_local: ")

@@ -1,6 +1,8 @@
-"""When an interviewer cannot interview, from DingTalk attendance: shifts, leave and punches.
+"""When a person cannot interview, from an attendance system's shifts, leave and punches.
 
-Pure functions over what the client reads, so the rules are testable without a server:
+DingTalk attendance and the attendance terminals' system both know these three things, so both
+connectors turn them into busy intervals with the same rules. Pure functions over what a client
+reads, so the rules are testable without a server:
 - outside the planned shift (or all day without one) the person is off work;
 - approved leave is busy;
 - today, an off-duty punch before the planned end means they have left; no on-duty punch two
