@@ -12,7 +12,7 @@ scopes and audit reports can find them without a hand-kept list.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 
@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -177,13 +178,15 @@ class NotificationChannel(StrEnum):
 
 
 class NotificationTemplate(StrEnum):
-    """Message template; pass/reject/pending carry the decision, invite/reminder the link."""
+    """Message template; pass/reject/pending carry the decision, invite/reminder/reschedule the
+    link."""
 
     PASS = "pass"
     REJECT = "reject"
     PENDING = "pending"
     INVITE = "invite"
     REMINDER = "reminder"
+    RESCHEDULE = "reschedule"
 
 
 class NotificationStatus(StrEnum):
@@ -642,12 +645,36 @@ class AttendanceEvent(CanonicalRecord):
     """One punch; schedule uses them for shifts and leave, onboarding for probation."""
 
     entity: ClassVar[str] = "attendance_event"
+    # How far a punch may seem to lie after its upload (clock drift) before it is impossible.
+    PUNCH_CLOCK_SKEW: ClassVar[timedelta] = timedelta(minutes=5)
 
     person_code: str = Field(min_length=1, description="Employee/person code in the system.")
     punch_time: AwareDT = Field(description="Punch time, timezone-aware.")
     direction: Direction = Field(description="Clock in or out.")
     terminal: str | None = Field(None, description="Device or terminal id.")
     source: str | None = Field(None, description="How it was recorded, e.g. device, app.")
+
+    @field_validator("punch_time")
+    @classmethod
+    def _not_after_upload(cls, value: Any, info: ValidationInfo) -> Any:
+        """A punch cannot be made after it reached the server.
+
+        `modified_at` is when the source received the punch (ZKBioTime's upload_time). A
+        punch_time more than PUNCH_CLOCK_SKEW (5 minutes) after it is impossible: the
+        terminal's clock is wrong (reset to a default date, a wrong zone) or the record was
+        forged, and as an event it would put someone at work when they were not. The 5 minutes
+        allow for terminal and server clocks that drift apart a little. The record fails on
+        punch_time, so extract dead-letters it naming the record and the field. A punch_time
+        that is no date at all ("2026-02-30 08:00:00") already fails when it is parsed.
+        """
+        uploaded = info.data.get("modified_at")
+        if uploaded is not None and value - uploaded > cls.PUNCH_CLOCK_SKEW:
+            raise ValueError(
+                f"punch_time {value.isoformat()} is more than "
+                f"{cls.PUNCH_CLOCK_SKEW.total_seconds() / 60:g} minutes after the upload "
+                f"(modified_at {uploaded.isoformat()})"
+            )
+        return value
 
 
 CANONICAL_MODELS: dict[str, type[CanonicalRecord]] = {

@@ -2,6 +2,11 @@
 
 `lost` counts records the source holds that the hub has neither staged nor dead-lettered; the
 guarantee of DESIGN.md ("a record either lands or sits in dead letters") means it must be 0.
+
+The source side counts what the hub keys as one record. Usually that is a row
+(`count_stream`); a simulator whose rows can repeat one record (the attendance system's punches,
+recorded by two terminals or uploaded twice, staged as one event) says how many distinct
+records it holds with `count_entities`.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ def reconcile_extract(
     rows = []
     for system in systems:
         for stream in get_connector(system.system).streams_for(system.flavor):
-            source = system.server.count_stream(stream.name)
+            count = getattr(system.server, "count_entities", system.server.count_stream)
+            source = count(stream.name)
             staged = ledger.staged_remote_ids(system.system, stream.entity)
             # Dead letters are keyed by canonical id, "<system>:<entity>:<remote id>".
             dead = {

@@ -3,8 +3,10 @@
 It speaks what the dossier (§4.1, §4.4) records of the real API, so the connector written
 against it works against a real BioTime: JWT and static-token auth with DRF error bodies,
 DRF page-number paging with an absolute `next`, naive local ("Asia/Shanghai") date-times,
-integer ids, unique `emp_code`, and punches that arrive late and twice (two terminals).
-The data is seeded deterministically from `seed` and `as_of`, so tests can rely on it.
+integer ids, unique `emp_code`, and punches that arrive late and twice (the same punch
+relayed by a second terminal, or re-sent by its own). The attendance module (shifts, groups,
+schedules, leave) is not in the dossier: sim_att.py serves hrhub's reading of it. The data is
+seeded deterministically from `seed` and `as_of`, so tests can rely on it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, quote, urlencode
 
 from connectors._core.simulator import (
     Abort,
@@ -30,15 +31,26 @@ from connectors._core.simulator import (
     SimulatorServer,
     route,
 )
+from connectors.attendance.sim_att import AttendanceModule
+from connectors.attendance.sim_drf import (
+    BAD_CHOICE,
+    DATE_FMT,
+    TIME_FMT,
+    char_field,
+    invalid,
+    is_date,
+    ordering,
+    page_link,
+    page_size,
+    parse_filter_time,
+    request_data,
+    unauthorized,
+)
 
 __all__ = ["AttendanceSimulator"]
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-TIME_FMT = "%Y-%m-%d %H:%M:%S"
-DATE_FMT = "%Y-%m-%d"
 JWT_LIFETIME_S = 3600.0
-PAGE_SIZE = 10
-MAX_PAGE_SIZE = 1000
 
 PUNCH_STATES = {
     "0": "Check In",
@@ -89,7 +101,8 @@ GIVEN_NAMES = [
 ENGLISH_NAMES = [("David", "Miller"), ("Emily", "Clark"), ("Michael", "Brown"), ("Sarah", "Lee")]
 
 LATE_UPLOAD_RATE = 0.08  # share of punches a terminal uploads hours later
-TWIN_PUNCH_RATE = 0.06  # share of punches the neighbouring terminal records too
+TWIN_PUNCH_RATE = 0.06  # share of punches the neighbouring terminal relays too
+RESEND_RATE = 0.02  # share of punches their own terminal uploads a second time
 
 
 @dataclass(frozen=True)
@@ -126,9 +139,10 @@ def _as_naive(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.strptime(value, TIME_FMT)
 
 
-class AttendanceSimulator(SimulatorServer):
-    """ZKBioTime 8.x: personnel (employees, departments, areas, positions) and iclock
-    (transactions, terminals) over DRF, on 127.0.0.1.
+class AttendanceSimulator(AttendanceModule, SimulatorServer):
+    """ZKBioTime 8.x: personnel (employees, departments, areas, positions), iclock
+    (transactions, terminals) and the attendance module (shifts, groups, schedules, leave;
+    sim_att.py, hrhub's reading) over DRF, on 127.0.0.1.
 
     `as_of` is the simulator's "now" for the seed data (default: the current China time):
     punches cover the `days` calendar days before it, weekdays only, and no seeded upload is
@@ -166,14 +180,24 @@ class AttendanceSimulator(SimulatorServer):
         self._seed_catalogs()
         self._seed_employees(data_rng, employees)
         self._seed_punches(data_rng, days)
+        self._seed_attendance(data_rng, days)
 
     def count_stream(self, stream: str) -> int:
-        """How many distinct records a stream holds now: the source side of a reconciliation."""
-        tables = {"transactions": "transactions"}
-        if stream not in tables:
+        """How many rows a stream holds now (what a full read returns, twins included)."""
+        if stream != "transactions":
             raise KeyError(f"attendance simulator has no stream {stream!r}")
         with self.lock:
-            return len(self.tables[tables[stream]])
+            return len(self.tables["transactions"])
+
+    def count_entities(self, stream: str) -> int:
+        """How many distinct punches the stream holds: rows of one (emp_code, punch_time,
+        punch_state) count once, as the hub stages them. The source side of a reconciliation.
+        """
+        if stream != "transactions":
+            raise KeyError(f"attendance simulator has no stream {stream!r}")
+        with self.lock:
+            rows = self.tables["transactions"].values()
+            return len({(r["emp_code"], r["punch_time"], r["punch_state"]) for r in rows})
 
     # -- seed data ---------------------------------------------------------------------------
 
@@ -248,7 +272,11 @@ class AttendanceSimulator(SimulatorServer):
             )
 
     def _seed_punches(self, rng: random.Random, days: int) -> None:
-        """Two punches per employee and weekday; some late uploads, some twin records.
+        """Two punches per employee and weekday; some late uploads, some twice.
+
+        A twin is the same punch (emp_code, punch_time, punch_state) stored a second time under
+        a new id: relayed by the other terminal of the site, or re-sent by its own terminal.
+        `count_entities` counts them once, `count_stream` twice.
 
         Ids follow upload order, as a database assigns them, so a late punch has a higher id
         than punches made after it.
@@ -283,11 +311,17 @@ class AttendanceSimulator(SimulatorServer):
                     uploaded = min(uploaded.replace(microsecond=0), self.as_of)
                     verify = rng.choices((1, 15, 0), weights=(60, 35, 5))[0]
                     raw.append((uploaded, when, state, emp, term, verify))
-                    if rng.random() < TWIN_PUNCH_RATE or (forced and n == 1):
-                        twin = next(t for t in site if t is not term)
-                        twin_when = when + timedelta(seconds=rng.randint(0, 4))
-                        twin_up = min(uploaded + timedelta(seconds=rng.randint(0, 5)), self.as_of)
-                        raw.append((twin_up, twin_when, state, emp, twin, verify))
+                    # The same punch again, with the same punch_time to the second: relayed
+                    # by the neighbouring terminal, or re-sent by its own after a lost reply.
+                    # Always uploaded later than the first copy (an upload at as_of has none).
+                    if uploaded < self.as_of:
+                        if rng.random() < TWIN_PUNCH_RATE or (forced and n == 1):
+                            twin = next(t for t in site if t is not term)
+                            again = uploaded + timedelta(seconds=rng.randint(1, 5))
+                            raw.append((min(again, self.as_of), when, state, emp, twin, verify))
+                        elif rng.random() < RESEND_RATE or (forced and n == 0):
+                            again = uploaded + timedelta(minutes=rng.randint(1, 90))
+                            raw.append((min(again, self.as_of), when, state, emp, term, verify))
         raw.sort(key=lambda r: (r[0], r[1], r[4]["sn"]))
         for uploaded, when, state, emp, term, verify in raw:
             temperature = round(rng.uniform(36.1, 36.9), 1) if verify == 15 else 0.0
@@ -403,7 +437,7 @@ class AttendanceSimulator(SimulatorServer):
     # -- auth --------------------------------------------------------------------------------
 
     def _credentials(self, req: Request) -> None:
-        data = _request_data(req)
+        data = request_data(req)
         errors = {
             f: ["This field is required."] for f in ("username", "password") if not data.get(f)
         }
@@ -413,7 +447,7 @@ class AttendanceSimulator(SimulatorServer):
             hmac.compare_digest(str(data["username"]).encode(), self.username.encode())
             and hmac.compare_digest(str(data["password"]).encode(), self.password.encode())
         ):
-            raise Abort(_invalid("Unable to log in with provided credentials."))
+            raise Abort(invalid("Unable to log in with provided credentials."))
 
     def _issue_jwt(self, orig_iat: int | None = None) -> str:
         issued = time.time()
@@ -453,24 +487,24 @@ class AttendanceSimulator(SimulatorServer):
         credentials = credentials.strip()
         if scheme.lower() == "jwt":
             if not credentials:
-                raise Abort(_unauthorized("Invalid Authorization header. No credentials provided."))
+                raise Abort(unauthorized("Invalid Authorization header. No credentials provided."))
             _, problem = self._decode_jwt(credentials)
             if problem == "expired":
-                raise Abort(_unauthorized("Signature has expired."))
+                raise Abort(unauthorized("Signature has expired."))
             if problem:
-                raise Abort(_unauthorized("Invalid token."))
+                raise Abort(unauthorized("Invalid token."))
         elif scheme.lower() == "token":
             if not credentials:
-                raise Abort(_unauthorized("Invalid token header. No credentials provided."))
+                raise Abort(unauthorized("Invalid token header. No credentials provided."))
             with self.lock:
                 known = credentials in self._static_tokens
                 expires = self._static_tokens.get(credentials)
             if not known:
-                raise Abort(_unauthorized("Invalid token."))
+                raise Abort(unauthorized("Invalid token."))
             if expires is not None and expires <= time.time():
-                raise Abort(_unauthorized("Token has expired."))
+                raise Abort(unauthorized("Token has expired."))
         else:
-            raise Abort(_unauthorized("Authentication credentials were not provided."))
+            raise Abort(unauthorized("Authentication credentials were not provided."))
 
     @route("POST", r"^/(?:staff-)?jwt-api-token-auth/$")
     def jwt_login(self, req: Request) -> Response:
@@ -493,21 +527,21 @@ class AttendanceSimulator(SimulatorServer):
 
     @route("POST", r"^/jwt-api-token-refresh/$")
     def jwt_refresh(self, req: Request) -> Response:
-        token = _request_data(req).get("token")
+        token = request_data(req).get("token")
         if not token:
             raise Abort(Response(400, {"token": ["This field is required."]}))
         payload, problem = self._decode_jwt(str(token))
         if problem == "expired":
-            raise Abort(_invalid("Signature has expired."))
+            raise Abort(invalid("Signature has expired."))
         if payload is None:
-            raise Abort(_invalid("Error decoding signature."))
+            raise Abort(invalid("Error decoding signature."))
         return Response(200, {"token": self._issue_jwt(orig_iat=payload.get("orig_iat"))})
 
     # -- paging ------------------------------------------------------------------------------
 
     def _paginate(self, req: Request, items: list[dict[str, Any]]) -> Response:
         """DRF PageNumberPagination with BioTime's envelope."""
-        size = _page_size(req.arg("page_size"))
+        size = page_size(req.arg("page_size"))
         pages = max(1, math.ceil(len(items) / size))
         raw = req.arg("page", "1") or "1"
         try:
@@ -521,8 +555,8 @@ class AttendanceSimulator(SimulatorServer):
             200,
             {
                 "count": len(items),
-                "next": _page_link(req, page + 1) if page < pages else None,
-                "previous": _page_link(req, page - 1) if page > 1 else None,
+                "next": page_link(req, page + 1) if page < pages else None,
+                "previous": page_link(req, page - 1) if page > 1 else None,
                 "msg": "",
                 "code": 0,
                 "data": data,
@@ -566,7 +600,7 @@ class AttendanceSimulator(SimulatorServer):
         emp_code, dept = req.arg("emp_code"), req.arg("department")
         with self.lock:
             if dept and not (dept.isdigit() and int(dept) in self.tables["departments"]):
-                raise Abort(Response(400, {"department": [_BAD_CHOICE]}))
+                raise Abort(Response(400, {"department": [BAD_CHOICE]}))
             rows = [
                 self._render_employee(e)
                 for e in sorted(self.tables["employees"].values(), key=lambda e: e["id"])
@@ -578,7 +612,7 @@ class AttendanceSimulator(SimulatorServer):
     @route("POST", r"^/personnel/api/employees/$")
     def create_employee(self, req: Request) -> Response:
         self._authenticate(req)
-        data = _request_data(req)
+        data = request_data(req)
         with self.lock:
             values = self._validate_employee(data, partial=False, instance_id=None)
             today = now_local()
@@ -618,7 +652,7 @@ class AttendanceSimulator(SimulatorServer):
     def update_employee(self, req: Request, pk: str) -> Response:
         """PUT needs the required fields, PATCH not; fields left out keep their value."""
         self._authenticate(req)
-        data = _request_data(req)
+        data = request_data(req)
         with self.lock:
             emp = self._get("employees", pk)
             values = self._validate_employee(
@@ -659,7 +693,7 @@ class AttendanceSimulator(SimulatorServer):
         }
         for name, (max_length, blank) in chars.items():
             if name in data:
-                value, error = _char(data[name], max_length, blank)
+                value, error = char_field(data[name], max_length, blank)
                 if error:
                     errors[name] = [error]
                 else:
@@ -685,7 +719,7 @@ class AttendanceSimulator(SimulatorServer):
                 value = data[name]
                 if value is None and name == "birthday":
                     out[name] = None
-                elif _is_date(value):
+                elif is_date(value):
                     out[name] = value
                 else:
                     errors[name] = [
@@ -773,14 +807,14 @@ class AttendanceSimulator(SimulatorServer):
     def create_catalog(self, req: Request, table: str) -> Response:
         self._authenticate(req)
         cat = CATALOGS[table]
-        data = _request_data(req)
+        data = request_data(req)
         errors: dict[str, list[str]] = {}
         row: dict[str, Any] = {cat.parent: None}
         for name, max_length in ((cat.code, 30), (cat.name, 100)):
             if name not in data:
                 errors[name] = ["This field is required."]
                 continue
-            value, error = _char(data[name], max_length, blank=False)
+            value, error = char_field(data[name], max_length, blank=False)
             if error:
                 errors[name] = [error]
             row[name] = value
@@ -842,7 +876,7 @@ class AttendanceSimulator(SimulatorServer):
         """
         self._authenticate(req)
         bounds = {
-            name: _parse_filter_time(name, req.arg(name))
+            name: parse_filter_time(name, req.arg(name))
             for name in ("start_time", "end_time", "upload_time_start")
         }
         exact = {k: req.arg(k) for k in ("emp_code", "terminal_sn", "terminal_alias")}
@@ -859,7 +893,7 @@ class AttendanceSimulator(SimulatorServer):
                 if all(not v or item[k] == v for k, v in exact.items()):
                     rows.append(item)
         rows.sort(key=lambda r: r["id"])
-        for term in reversed(_ordering(req.arg("ordering"))):
+        for term in reversed(ordering(req.arg("ordering"))):
             field = term.lstrip("-")
             rows.sort(key=lambda r, f=field: r[f], reverse=term.startswith("-"))
         return self._paginate(req, rows)
@@ -903,91 +937,3 @@ class AttendanceSimulator(SimulatorServer):
                 )
         sn = req.arg("sn")
         return self._paginate(req, [r for r in rows if not sn or r["sn"] == sn])
-
-
-_BAD_CHOICE = "Select a valid choice. That choice is not one of the available choices."
-_ORDER_FIELDS = {"id", "punch_time", "upload_time"}
-_FILTER_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
-
-
-def _unauthorized(detail: str) -> Response:
-    return Response(401, {"detail": detail}, headers={"WWW-Authenticate": 'JWT realm="api"'})
-
-
-def _invalid(message: str) -> Response:
-    return Response(400, {"non_field_errors": [message]})
-
-
-def _request_data(req: Request) -> dict[str, Any]:
-    """The body as DRF parses it: JSON or a urlencoded form; it must be an object."""
-    content_type = (req.header("content-type") or "").lower()
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        form = parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True)
-        return {k: v[-1] for k, v in form.items()}
-    data = req.json()
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise Abort(_invalid(f"Invalid data. Expected a dictionary, but got {kind}."))
-    return data
-
-
-def _char(value: Any, max_length: int, blank: bool) -> tuple[str, str | None]:
-    """A DRF CharField: numbers become strings, other types and blanks are errors."""
-    if value is None:
-        return "", None if blank else "This field may not be null."
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return "", "Not a valid string."
-    text = str(value).strip()
-    if not text and not blank:
-        return "", "This field may not be blank."
-    if len(text) > max_length:
-        return "", f"Ensure this field has no more than {max_length} characters."
-    return text, None
-
-
-def _is_date(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.strptime(value, DATE_FMT)
-    except ValueError:
-        return False
-    return True
-
-
-def _parse_filter_time(name: str, value: str | None) -> str | None:
-    """A django-filter DateTimeFilter value, normalised to the stored text form."""
-    if not value:
-        return None
-    for fmt in _FILTER_FORMATS:
-        try:
-            return datetime.strptime(value.strip(), fmt).strftime(TIME_FMT)
-        except ValueError:
-            continue
-    raise Abort(Response(400, {name: ["Enter a valid date/time."]}))
-
-
-def _ordering(value: str | None) -> list[str]:
-    terms = [t.strip() for t in (value or "").split(",") if t.strip()]
-    return [t for t in terms if t.lstrip("-") in _ORDER_FIELDS]
-
-
-def _page_size(value: str | None) -> int:
-    """DRF: a positive integer capped at the maximum; anything else means the default."""
-    try:
-        size = int(value) if value is not None else PAGE_SIZE
-    except ValueError:
-        return PAGE_SIZE
-    return min(size, MAX_PAGE_SIZE) if size > 0 else PAGE_SIZE
-
-
-def _page_link(req: Request, page: int) -> str:
-    """The absolute URL of another page, keeping every other query parameter (DRF drops
-    `page` for page 1)."""
-    pairs = [(k, v) for k, values in req.query.items() if k != "page" for v in values]
-    if page > 1:
-        pairs.append(("page", str(page)))
-    query = urlencode(pairs)
-    return f"{req.base_url}{quote(req.path)}" + (f"?{query}" if query else "")

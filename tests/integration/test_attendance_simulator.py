@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Iterator
@@ -447,21 +446,23 @@ def test_late_uploads_and_ids_in_upload_order(
     assert [t["punch_time"] for t in by_id] != sorted(t["punch_time"] for t in items)
 
 
-def test_same_punch_recorded_by_two_terminals(
-    sim: AttendanceSimulator, api: requests.Session
-) -> None:
-    items = sorted(transactions(api, sim), key=lambda t: (t["emp_code"], t["punch_time"]))
-    twins = [
-        (a, b)
-        for a, b in itertools.pairwise(items)
-        if a["emp_code"] == b["emp_code"]
-        and a["punch_state"] == b["punch_state"]
-        and datetime.strptime(b["punch_time"], FMT) - datetime.strptime(a["punch_time"], FMT)
-        <= timedelta(seconds=5)
-    ]
-    assert len(twins) >= 5
-    assert all(a["terminal_sn"] != b["terminal_sn"] and a["id"] != b["id"] for a, b in twins)
-    assert all(a["area_alias"] == b["area_alias"] for a, b in twins)
+def test_same_punch_recorded_twice(sim: AttendanceSimulator, api: requests.Session) -> None:
+    """Relayed by the other terminal of the site, or re-sent by its own: the same punch
+    (emp_code, punch_time, punch_state) under a new id, always uploaded later."""
+    items = transactions(api, sim)
+    copies: dict[tuple[str, str, str], list[dict]] = {}
+    for t in items:
+        copies.setdefault((t["emp_code"], t["punch_time"], t["punch_state"]), []).append(t)
+    twins = [sorted(c, key=lambda t: t["id"]) for c in copies.values() if len(c) > 1]
+    relayed = [(a, b) for a, b in twins if a["terminal_sn"] != b["terminal_sn"]]
+    resent = [(a, b) for a, b in twins if a["terminal_sn"] == b["terminal_sn"]]
+    assert len(relayed) >= 5 and len(resent) >= 1
+    assert all(a["area_alias"] == b["area_alias"] for a, b in relayed)
+    assert all(a["upload_time"] < b["upload_time"] for a, b in twins)
+    assert sim.count_entities("transactions") == len(copies) == len(items) - len(twins)
+    assert sim.count_stream("transactions") == len(items)
+    with pytest.raises(KeyError):
+        sim.count_entities("employees")
 
 
 def test_naive_time_filters_are_inclusive(sim: AttendanceSimulator, api: requests.Session) -> None:
@@ -476,9 +477,10 @@ def test_naive_time_filters_are_inclusive(sim: AttendanceSimulator, api: request
     assert {t["id"] for t in day} == {t["id"] for t in expected} and expected
     assert transactions(api, sim, start_time="2024-06-12", end_time="2024-06-13") == day
 
-    resp = api.get(sim.url + "/iclock/api/transactions/", params={"start_time": "12/06/2024"})
-    assert resp.status_code == 400
-    assert resp.json() == {"start_time": ["Enter a valid date/time."]}
+    for bad in ("12/06/2024", "2024-06-12T00:00:00+08:00"):  # naive local only
+        resp = api.get(sim.url + "/iclock/api/transactions/", params={"start_time": bad})
+        assert resp.status_code == 400
+        assert resp.json() == {"start_time": ["Enter a valid date/time."]}
 
 
 def test_exact_filters_and_ordering(sim: AttendanceSimulator, api: requests.Session) -> None:

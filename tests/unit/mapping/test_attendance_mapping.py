@@ -43,7 +43,7 @@ def mapping() -> Mapping:
 def test_a_transaction_becomes_a_canonical_event(mapping: Mapping) -> None:
     event = mapping.apply(TRANSACTION, record_id="4211")
     assert event == {
-        "remote_id": "4211",
+        "remote_id": "10086|2024-03-01 08:59:12|0",
         "source_system": "attendance",
         "person_code": "10086",
         "punch_time": datetime(2024, 3, 1, 8, 59, 12, tzinfo=SHANGHAI),
@@ -96,6 +96,9 @@ def test_a_page_with_a_bad_punch_still_maps_the_others(mapping: Mapping) -> None
         {**TRANSACTION, "id": 4213, "punch_state": "1", "punch_time": "2024-03-01 18:02:00"},
     ]
     events, errors = mapping.apply_many(page, "id")
-    assert [e["remote_id"] for e in events] == ["4211", "4213"]
+    assert [e["remote_id"] for e in events] == [
+        "10086|2024-03-01 08:59:12|0",
+        "10086|2024-03-01 18:02:00|1",
+    ]
     assert [(e.record_id, e.field) for e in errors] == [("4212", "modified_at")]
     assert "without offset" in str(errors[0])
