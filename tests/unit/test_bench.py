@@ -17,6 +17,7 @@ import pytest
 
 from hrhub.bench import BENCHMARKS, Result
 from hrhub.bench.dingtalk import PER_USER_SAMPLE, dt_invite
+from hrhub.bench.scheduling import NAIVE_SAMPLE, sch_slots
 from hrhub.bench.successfactors import PER_RECORD_SAMPLE, sf_extract, sf_memory, sf_push
 from hrhub.bench.yonyou import BATCH, yy_write, yy_wsdl
 from hrhub.bench.yonyou import PER_RECORD_SAMPLE as NC_PER_RECORD_SAMPLE
@@ -199,6 +200,24 @@ def test_wsdl_load_through_the_api() -> None:
     steps = Steps()
     check_wsdl(yy_wsdl(loads=12, report=steps), 12)
     assert len(steps.messages) == BENCHMARKS["yy_wsdl"].steps
+
+
+def test_scheduling_through_the_api() -> None:
+    steps = Steps()
+    result = sch_slots(candidates=40, report=steps)
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["engine", "naive"]
+    assert rows["engine"]["rows"] == 40
+    assert rows["naive"]["rows"] == min(40, NAIVE_SAMPLE)
+    source = result["source"]
+    # Every candidate is either assigned or unplaced with a reason.
+    assert source["engine_assigned"] + source["engine_unplaced"] == 40
+    assert rows["engine"]["assigned"] + rows["engine"]["unplaced"] == 40
+    assert source["unplaced_without_reason"] == 0
+    assert source["sample_plans_agree"]
+    assert result["ratios"][0]["name"] == "engine/naive"
+    assert len(steps.messages) == BENCHMARKS["sch_slots"].steps
 
 
 def test_cli_json_runs_every_benchmark(cli_results: dict[str, Result]) -> None:
