@@ -1,4 +1,10 @@
-"""schedule: keep booked interviews inside interviewers' real working time.
+"""schedule: book interviews inside interviewers' real working time, and keep them there.
+
+`schedule_interviews` books the shortlisted applications that have no interview yet: slots
+come from `hrhub.scheduling.plan` over the busy time the attendance sources report (DingTalk
+attendance and the terminals' system; the caller merges them per interviewer), the interviews
+already booked, and each candidate's availability. Each booking is staged as an `Interview`
+with a signed personal link; an application that fits nowhere is a dead letter with the reason.
 
 Interviewers' shifts and leave change after invitations went out. `reschedule_interviews` reads
 the booked interviews from the ledger, checks them against the busy time the attendance
@@ -22,13 +28,138 @@ from hrhub.flow.push import enqueue_writes
 from hrhub.ledger import Ledger, StageInput
 from hrhub.links import sign_link
 from hrhub.models import Interview, InterviewStatus
-from hrhub.scheduling import Booking, Interviewer, Move, Policy, Slot, reschedule
+from hrhub.scheduling import (
+    Booking,
+    Interval,
+    Interviewer,
+    Move,
+    Policy,
+    Slot,
+    SlotRequest,
+    plan,
+    reschedule,
+)
 
-__all__ = ["RescheduleSummary", "reschedule_interviews"]
+__all__ = ["RescheduleSummary", "ScheduleSummary", "reschedule_interviews", "schedule_interviews"]
 
 NOTICE_SYSTEM, NOTICE_OPERATION = "dingtalk", "work_notification"
 LINK_GRACE = timedelta(hours=1)  # a moved interview's link stays valid this long after its end
 _OPEN = {InterviewStatus.SCHEDULED.value, InterviewStatus.RESCHEDULED.value}
+
+
+@dataclass
+class ScheduleSummary:
+    requested: int = 0
+    already_booked: int = 0
+    waiting_for_hr: int = 0  # refused before; open dead letters wait for HR's replay
+    scheduled: int = 0
+    dead_letters: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def schedule_interviews(
+    *,
+    ledger: Ledger,
+    applications: Sequence[Mapping[str, Any]],
+    busy: Mapping[str, Sequence[Any]],
+    policy: Policy,
+    room_url: str,
+    link_secret: str,
+    now: datetime,
+) -> ScheduleSummary:
+    """Book an interview for each application without one. Each application: `application_id`,
+    `candidate_id`, `interviewer_ids` (its job's panel pool) and optional `availability`
+    (intervals); `busy`: interviewer id -> intervals as connectors report them."""
+    summary = ScheduleSummary(requested=len(applications))
+    open_interviews = _open_interviews(ledger)
+    booked_for = {i.application_id for i in open_interviews}
+    refused = ledger.open_dead_letter_ids("hrhub", "interview")
+    wanted = [
+        a
+        for a in applications
+        if a["application_id"] not in booked_for and a["application_id"] not in refused
+    ]
+    summary.already_booked = sum(a["application_id"] in booked_for for a in applications)
+    summary.waiting_for_hr = len(applications) - len(wanted) - summary.already_booked
+    if not wanted:
+        return summary
+    by_candidate = {str(a["candidate_id"]): a for a in wanted}
+    booked: dict[str, list[Interval]] = {}
+    for interview in open_interviews:
+        for person in interview.interviewer_ids:
+            booked.setdefault(person, []).append(Interval(interview.slot_start, interview.slot_end))
+    pool = {p for a in wanted for p in a.get("interviewer_ids", ())}
+    ids = sorted(pool | set(busy) | set(booked))
+    interviewers = [
+        Interviewer(p, busy=tuple(busy.get(p, ())), booked=tuple(booked.get(p, ()))) for p in ids
+    ]
+    requests = [
+        SlotRequest(
+            str(a["candidate_id"]),
+            tuple(a.get("availability", ())),
+            tuple(a.get("interviewer_ids", ())),
+        )
+        for a in wanted
+    ]
+    result = plan(requests, interviewers, policy)
+    created = [
+        _booked(by_candidate[candidate], slot, room_url, link_secret, now)
+        for candidate, slot in sorted(result.assignments.items())
+    ]
+    if created:
+        ledger.stage(_stage_inputs(created), batch_id=f"schedule-{now:%Y%m%dT%H%M%S}")
+    summary.scheduled = len(created)
+    for candidate, reason in sorted(result.unplaced.items()):
+        application = by_candidate[candidate]
+        ledger.dead_letter(
+            system="hrhub",
+            entity="interview",
+            record_id=str(application["application_id"]),
+            reason=f"no interview slot for this application: {reason}",
+            payload=dict(application),
+            field="slot_start",
+            error_class="ScheduleFailed",
+        )
+        summary.dead_letters += 1
+    return summary
+
+
+def _open_interviews(ledger: Ledger) -> list[Interview]:
+    return [
+        Interview.model_validate(r.payload)
+        for r in ledger.iter_staged("interview")
+        if r.payload.get("status") in _OPEN
+    ]
+
+
+def _booked(
+    application: Mapping[str, Any], slot: Slot, room_url: str, secret: str, now: datetime
+) -> Interview:
+    remote = f"{str(application['application_id']).rsplit(':', 1)[-1]}-ai"
+    interview = Interview(
+        source_system="hrhub",
+        remote_id=remote,
+        modified_at=now,
+        application_id=str(application["application_id"]),
+        candidate_id=str(application["candidate_id"]),
+        slot_start=slot.start,
+        slot_end=slot.end,
+        interviewer_ids=list(slot.interviewer_ids),
+        status=InterviewStatus.SCHEDULED,
+    )
+    link, expires = _personal_link(interview, slot, room_url, secret)
+    return interview.model_copy(update={"link_url": link, "link_expires_at": expires})
+
+
+def _personal_link(
+    interview: Interview, slot: Slot, room_url: str, secret: str
+) -> tuple[str, datetime]:
+    """A link for this candidate and interview, valid until shortly after the slot ends."""
+    expires = slot.end + LINK_GRACE
+    claims = {"interview": interview.canonical_id, "candidate": interview.candidate_id}
+    return sign_link(room_url, claims, secret=secret, expires_at=expires), expires
 
 
 @dataclass
@@ -58,11 +189,7 @@ def reschedule_interviews(
     """Move the booked interviews in the policy's window that now clash with `busy`
     (interviewer id -> intervals as connectors report them); `recipients` maps a candidate's
     canonical id to the DingTalk userid their notices go to."""
-    interviews = [
-        Interview.model_validate(r.payload)
-        for r in ledger.iter_staged("interview")
-        if r.payload.get("status") in _OPEN
-    ]
+    interviews = _open_interviews(ledger)
     booked = [
         i
         for i in interviews
@@ -111,14 +238,8 @@ def _booking(interview: Interview) -> Booking:
 def _moved(
     interview: Interview, move: Move, room_url: str, secret: str, now: datetime
 ) -> Interview:
-    """The interview at its new slot, with a personal link valid until shortly after it."""
-    expires = move.new_slot.end + LINK_GRACE
-    link = sign_link(
-        room_url,
-        {"interview": interview.canonical_id, "candidate": interview.candidate_id},
-        secret=secret,
-        expires_at=expires,
-    )
+    """The interview at its new slot, with a new personal link."""
+    link, expires = _personal_link(interview, move.new_slot, room_url, secret)
     return interview.model_copy(
         update={
             "slot_start": move.new_slot.start,

@@ -1,8 +1,9 @@
-"""New leave moves only the interviews it touches, and their candidates are told on DingTalk.
+"""Booking and rebooking interviews against busy time from both attendance sources.
 
-Real pieces end to end: the attendance simulator's schedules and leave read through its
-client's `busy_intervals`, the scheduling engine, the ledger, and the DingTalk simulator
-receiving the `reschedule` work notification through the outbox.
+Real pieces end to end: the attendance simulator's schedules and leave and the DingTalk
+simulator's shifts and leave read through their clients' `busy_intervals`, the scheduling
+engine, the ledger, and the DingTalk simulator receiving the `reschedule` work notification
+through the outbox. New leave moves only the interviews it touches.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from connectors.attendance.simulator import AttendanceSimulator
 from connectors.dingtalk.client import DingTalkClient
 from connectors.dingtalk.simulator import DingTalkSimulator
 from hrhub.flow.push import push
-from hrhub.flow.schedule import reschedule_interviews
+from hrhub.flow.schedule import reschedule_interviews, schedule_interviews
 from hrhub.ledger import Ledger, StageInput
 from hrhub.links import verify_link
 from hrhub.models import Interview, InterviewStatus
@@ -197,3 +198,82 @@ def test_an_interview_that_fits_nowhere_is_a_dead_letter_not_a_silent_loss(
     assert summary.moved + summary.unplaceable == 1
     letters = ledger.dead_letters()
     assert [letter.record_id for letter in letters] == [interview.canonical_id]
+
+
+def dingtalk_busy(dingtalk: DingTalkSimulator, userids: list[str]) -> dict[str, list[Any]]:
+    spec = get_connector("dingtalk")
+    with DingTalkClient(
+        dingtalk.url,
+        app_key=spec.sandbox["login"],
+        app_secret=spec.sandbox["password"],
+        agent_id=int(spec.sandbox["extra"]["agent_id"]),
+        api_url=dingtalk.api_url,
+    ) as client:
+        found = client.busy_intervals(userids, TUESDAY, TUESDAY + timedelta(days=4))
+    return {u: [b.as_dict() for b in intervals] for u, intervals in found.items()}
+
+
+def overlaps(start: datetime, end: datetime, busy: list[dict[str, str]]) -> bool:
+    return any(
+        start < datetime.fromisoformat(b["end"]) and datetime.fromisoformat(b["start"]) < end
+        for b in busy
+    )
+
+
+def test_interviews_are_booked_outside_busy_time_from_both_attendance_sources(
+    attendance: AttendanceSimulator, dingtalk: DingTalkSimulator, ledger: Ledger
+) -> None:
+    # Two interviewers known to both systems: their attendance emp_code and DingTalk userid.
+    people = {"1001": dingtalk.users[0]["userid"], "1002": dingtalk.users[1]["userid"]}
+    add_leave(attendance, "1001", at(TUESDAY, 9), at(TUESDAY, 18))
+    from_terminals = busy_now(attendance, list(people))
+    from_dingtalk = dingtalk_busy(dingtalk, list(people.values()))
+    busy = {code: from_terminals[code] + from_dingtalk[userid] for code, userid in people.items()}
+    policy = Policy(window_start=TUESDAY, window_end=TUESDAY + timedelta(days=4))
+    applications = [
+        {
+            "application_id": f"successfactors:application:{n}",
+            "candidate_id": f"successfactors:candidate:{n}",
+            "interviewer_ids": ["1001", "1002"],
+        }
+        for n in range(12)
+    ]
+    applications.append(
+        {
+            "application_id": "successfactors:application:99",
+            "candidate_id": "successfactors:candidate:99",
+            "interviewer_ids": ["1001", "1002"],
+            # Only a Sunday afternoon: never business time.
+            "availability": [
+                {"start": "2024-06-23T13:00:00+08:00", "end": "2024-06-23T17:00:00+08:00"}
+            ],
+        }
+    )
+
+    def run() -> Any:
+        return schedule_interviews(
+            ledger=ledger,
+            applications=applications,
+            busy=busy,
+            policy=policy,
+            room_url=ROOM,
+            link_secret=SECRET,
+            now=NOW,
+        )
+
+    summary = run()
+    assert (summary.scheduled, summary.dead_letters) == (12, 1)
+    interviews = [Interview.model_validate(r.payload) for r in ledger.iter_staged("interview")]
+    assert len(interviews) == 12
+    for interview in interviews:
+        [person] = interview.interviewer_ids
+        assert not overlaps(interview.slot_start, interview.slot_end, busy[person])
+        claims = verify_link(interview.link_url or "", secret=SECRET, now=interview.slot_start)
+        assert claims["candidate"] == interview.candidate_id
+    [letter] = ledger.dead_letters()
+    assert letter.record_id == "successfactors:application:99"
+    assert "availability" in letter.reason
+
+    again = run()
+    assert (again.already_booked, again.waiting_for_hr, again.scheduled) == (12, 1, 0)
+    assert len(ledger.dead_letters()) == 1, "booked once and refused once, whatever reruns"
