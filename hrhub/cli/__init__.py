@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hrhub.cli import bench, demo, ledger, sandbox
+from hrhub.cli import bench, demo, ledger, sandbox, scoring, screen
 
 app = typer.Typer(
     name="hrhub",
@@ -18,9 +18,11 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(scoring.app, name="scoring")
 app.command("demo")(demo.demo)
 app.command("up")(demo.up)
 app.command("bench")(bench.bench)
+app.command("screen")(screen.screen)
 
 
 def main() -> None:

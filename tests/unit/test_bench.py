@@ -18,9 +18,11 @@ import pytest
 from hrhub.bench import BENCHMARKS, Result
 from hrhub.bench.dingtalk import PER_USER_SAMPLE, dt_invite
 from hrhub.bench.scheduling import NAIVE_SAMPLE, sch_slots
+from hrhub.bench.screening import scr_parse
 from hrhub.bench.successfactors import PER_RECORD_SAMPLE, sf_extract, sf_memory, sf_push
 from hrhub.bench.yonyou import BATCH, yy_write, yy_wsdl
 from hrhub.bench.yonyou import PER_RECORD_SAMPLE as NC_PER_RECORD_SAMPLE
+from hrhub.scoring.ner import MODEL_DIR
 
 HRHUB = str(Path(sys.executable).with_name("hrhub"))
 CANDIDATES = 300
@@ -218,6 +220,25 @@ def test_scheduling_through_the_api() -> None:
     assert source["sample_plans_agree"]
     assert result["ratios"][0]["name"] == "engine/naive"
     assert len(steps.messages) == BENCHMARKS["sch_slots"].steps
+
+
+@pytest.mark.skipif(
+    not (MODEL_DIR / "config.cfg").is_file(), reason=f"no resume NER model at {MODEL_DIR}"
+)
+def test_screening_through_the_api() -> None:
+    steps = Steps()
+    result = scr_parse(resumes=12, report=steps, processes=1)
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["parse", "ner", "screen"]
+    assert rows["parse"]["rows"] == rows["ner"]["rows"] == rows["screen"]["rows"] == 12
+    source = result["source"]
+    # Every generated resume is read and scored; none is silently dropped.
+    assert (source["scored"], source["unparseable"]) == (12, 0)
+    assert source["shortlisted"] <= 4  # the example job's top 30%, ceil
+    assert source["model_mb"] > 0
+    assert result["ratios"][0]["name"] == "parse/ner"
+    assert len(steps.messages) == BENCHMARKS["scr_parse"].steps
 
 
 def test_cli_json_runs_every_benchmark(cli_results: dict[str, Result]) -> None:

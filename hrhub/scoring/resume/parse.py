@@ -1,0 +1,107 @@
+"""One resume in, a `ParsedText` out: read, run the language's pipeline, then the extractors.
+
+The pipeline runs line by line (`nlp.pipe`): the Chinese model was trained on single
+sentences, no entity spans a line break, and spaCy's max_length never bites on a long file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+from hrhub.scoring.resume.contacts import find_contacts
+from hrhub.scoring.resume.education import extract_education, highest_level
+from hrhub.scoring.resume.experience import extract_experience
+from hrhub.scoring.resume.read import DEFAULT_MAX_BYTES, read_resume
+from hrhub.scoring.resume.records import Entity, ParsedText
+from hrhub.scoring.resume.skills import abilities_for, skills_for
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+__all__ = ["find_entities", "parse_resume"]
+
+_CHUNK = 5_000  # characters per pipeline call for very long lines
+_ZH_NAME_FIELD = re.compile(r"姓\s*名\s*[:：]\s*([\u4e00-\u9fff·]{2,6}|[A-Za-z][A-Za-z .'-]{1,40})")
+
+
+def parse_resume(
+    data: bytes | str,
+    *,
+    zh_nlp: Language | None = None,
+    en_nlp: Language | None = None,
+    today: date | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ParsedText:
+    """Parse one resume; raises `Unparseable` (with `.reason`) when it cannot be read.
+
+    `zh_nlp` defaults to the shipped Chinese NER model (`load_resume_ner()`, FileNotFoundError
+    when it is not built), `en_nlp` to the English rule pipeline.
+    """
+    resume = read_resume(data, max_bytes=max_bytes)
+    today = today or date.today()
+    if resume.language == "zh":
+        nlp = zh_nlp if zh_nlp is not None else _default_chinese()
+    else:
+        nlp = en_nlp if en_nlp is not None else _default_english()
+    text = resume.text
+    entities = find_entities(nlp, text)
+    emails, phones = find_contacts(text)
+    education = extract_education(text, entities)
+    experience, years, notes = extract_experience(text, entities, today)
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    return ParsedText(
+        language=resume.language,
+        text=text,
+        entities=entities,
+        name=_name(text, entities),
+        emails=emails,
+        phones=phones,
+        education=education,
+        highest_education=highest_level([item.level for item in education]),
+        experience=experience,
+        years_experience=years,
+        skills=skills_for(text),
+        abilities=abilities_for(text),
+        notes=notes,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        today=today,
+    )
+
+
+def find_entities(nlp: Language, text: str) -> list[Entity]:
+    """Entities of the whole text, with offsets into it, from running `nlp` on each line."""
+    chunks = [
+        (line.start() + i, line.group()[i : i + _CHUNK])
+        for line in re.finditer(r"[^\n]*\S[^\n]*", text)
+        for i in range(0, len(line.group()), _CHUNK)
+    ]
+    entities: list[Entity] = []
+    for (offset, _), doc in zip(chunks, nlp.pipe(chunk for _, chunk in chunks), strict=True):
+        for ent in doc.ents:
+            entities.append(
+                Entity(ent.label_, ent.text, offset + ent.start_char, offset + ent.end_char)
+            )
+    return entities
+
+
+def _name(text: str, entities: list[Entity]) -> str | None:
+    """An explicit 姓名 field first, then the first NAME entity."""
+    field = _ZH_NAME_FIELD.search(text)
+    if field:
+        return field.group(1).strip()
+    return next((e.text.strip() for e in entities if e.label == "NAME"), None)
+
+
+def _default_chinese() -> Language:
+    from hrhub.scoring.ner import load_resume_ner
+
+    return load_resume_ner()
+
+
+def _default_english() -> Language:
+    from hrhub.scoring.resume.english import default_english
+
+    return default_english()

@@ -1,0 +1,108 @@
+"""Real text in, outcome out: the parser, the NER model and screening together."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from hrhub.scoring.screening import JobProfile, screen, screen_batch
+
+from .resumes import (
+    EN_RESUME,
+    EXAMPLES,
+    MODEL_MISSING,
+    MODEL_REASON,
+    ZH_RESUME,
+    ZH_WEAK_RESUME,
+)
+
+TODAY = date(2026, 6, 1)
+needs_model = pytest.mark.skipif(MODEL_MISSING, reason=MODEL_REASON)
+
+
+@pytest.fixture(scope="module")
+def lead() -> JobProfile:
+    return JobProfile.load(EXAMPLES / "customer_service_lead.yaml")
+
+
+@needs_model
+def test_a_chinese_resume_is_scored_with_evidence(lead: JobProfile) -> None:
+    outcome = screen(ZH_RESUME.encode("gb18030"), lead, candidate_id="zh-1", today=TODAY)
+    assert outcome.status == "scored", outcome.reason
+    assert outcome.language == "zh"
+    assert set(outcome.matched_skills) >= {"customer_service", "team_management", "excel"}
+    assert outcome.parts["experience"].score == 100  # 2016.07 to 2026.06, 3 required
+    assert "9.8 years" in outcome.parts["experience"].explanation
+    assert outcome.must_haves[0].met  # 客户服务经验>=3年: both jobs are customer service
+    assert len(outcome.must_haves[0].evidence) == 3  # the years, then the two jobs
+    assert any("带领8人团队" in e for e in outcome.parts["skills"].evidence)
+    assert "certificate: 英语六级证书" in outcome.parts["other"].evidence
+    assert "李娜" not in str(outcome.to_dict())  # the name is never used
+    assert outcome.fit_score is not None and outcome.fit_score >= 70
+
+
+@needs_model
+def test_an_english_resume_is_scored(lead: JobProfile) -> None:
+    outcome = screen(EN_RESUME, lead, candidate_id="en-1", today=TODAY)
+    assert outcome.status == "scored", outcome.reason
+    assert outcome.language == "en"
+    assert {"customer_service", "team_management"} <= set(outcome.matched_skills)
+    assert outcome.parts["education"].score == 100
+    assert outcome.must_haves[0].met  # customer service since 2015
+    assert "Emily" not in outcome.explanation
+
+
+def test_a_binary_file_is_unparseable_with_its_reason(lead: JobProfile) -> None:
+    outcome = screen(b"%PDF-1.7\n\x00\x01\x02binary", lead, candidate_id="bin")
+    assert (outcome.status, outcome.reason, outcome.fit_score) == (
+        "unparseable",
+        "binary file",
+        None,
+    )
+    assert outcome.parts == {} and "binary file" in outcome.explanation
+
+
+@needs_model
+def test_a_batch_ranks_shortlists_and_reports_the_unreadable(lead: JobProfile) -> None:
+    items = [
+        ("c-weak", ZH_WEAK_RESUME),
+        ("c-empty", b"   "),
+        ("c-zh", ZH_RESUME),
+        ("c-ru", "Опыт работы: менеджер по продажам, Москва, 2015-2020"),
+        ("c-en", EN_RESUME),
+    ]
+    outcomes = screen_batch(items, lead, today=TODAY)
+    assert screen_batch(list(reversed(items)), lead, today=TODAY) == outcomes
+    assert screen_batch(items, lead, today=TODAY, processes=2) == outcomes
+    by_id = {o.candidate_id: o for o in outcomes}
+    assert [o.candidate_id for o in outcomes if o.scored] == sorted(
+        ["c-zh", "c-en", "c-weak"], key=lambda c: (-by_id[c].fit_score, c)
+    )
+    assert by_id["c-empty"].reason == "empty"
+    assert by_id["c-ru"].reason.startswith("unsupported language")
+    # ceil(0.3 x 3 scored) = 1 place; the weak resume fails its must-haves anyway.
+    assert sum(o.shortlisted for o in outcomes) == 1
+    assert not by_id["c-weak"].shortlisted and not by_id["c-weak"].must_haves_met
+    record = by_id["c-zh"].to_screening_result("successfactors:application:1", lead.job_id)
+    assert record.rank == by_id["c-zh"].rank
+
+
+def test_a_candidate_twice_in_a_batch_is_an_error(lead: JobProfile) -> None:
+    with pytest.raises(ValueError, match="'c1' appears twice"):
+        screen_batch([("c1", b""), ("c2", b""), ("c1", b"\x00\x01")], lead)
+
+
+def test_bad_input_in_a_batch_is_unparseable_never_a_crash(lead: JobProfile) -> None:
+    items = [
+        ("empty", b""),
+        ("huge", "客户服务" * 600_000),
+        ("binary", b"PK\x03\x04\x14\x00\x06\x00"),
+        ("ru", "Опыт работы: менеджер по продажам, Москва, 2015-2020"),
+    ]
+    outcomes = {o.candidate_id: o for o in screen_batch(items, lead)}
+    assert outcomes["empty"].reason == "empty"
+    assert outcomes["huge"].reason.startswith("too large")
+    assert outcomes["binary"].reason == "binary file"
+    assert outcomes["ru"].reason == "unsupported language: ru"
+    assert all(o.fit_score is None and o.rank is None for o in outcomes.values())
