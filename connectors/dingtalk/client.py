@@ -44,13 +44,16 @@ from connectors._core.http import ApiClient
 from connectors._core.pagination import CursorPaginator, OffsetPaginator
 from connectors._core.ratelimit import RateBudget
 from connectors._core.registry import get_connector
+from connectors._core.tokens import TokenCache
 from connectors._core.write import WriteOutcome
 from connectors.dingtalk.notices import render_robot, render_work_notice
-from connectors.dingtalk.tokens import TOKENS
 
 __all__ = ["DingTalkClient", "SendResult", "robot_sign"]
 
 SYSTEM = "dingtalk"
+# DingTalk returns the same token while it is valid: one cache per process, refetched five
+# minutes before the stated expiry.
+TOKENS = TokenCache(early_refresh_s=300.0)
 LOCAL = "%Y-%m-%d %H:%M:%S"
 
 # Documented caps (hr-system-apis.md §2): what one call may carry.

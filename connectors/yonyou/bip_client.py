@@ -20,7 +20,7 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,10 +41,11 @@ from connectors._core.errors import (
 from connectors._core.http import ApiClient
 from connectors._core.ratelimit import RateBudget
 from connectors._core.registry import get_connector
+from connectors._core.tokens import TokenCache
 from connectors._core.write import WriteOutcome
 from connectors.yonyou.signing import raw_signature
 
-__all__ = ["BIP_TOKENS", "OPERATIONS", "BipClient", "TokenCache"]
+__all__ = ["BIP_TOKENS", "OPERATIONS", "BipClient"]
 
 SYSTEM = "yonyou"
 TS_FMT = "%Y-%m-%d %H:%M:%S"
@@ -88,60 +89,8 @@ _LEADING_FIELD = re.compile(r"\s*([A-Za-z_]\w*)((?:\[\d+\])?(?:\.[A-Za-z_]\w*)?)
 
 # -- tokens ----------------------------------------------------------------------------------------
 
-TokenKey = tuple[str, str, str]
-
-
-@dataclass
-class _Token:
-    value: str
-    expires_at: float  # monotonic
-
-
-class TokenCache:
-    """YonBIP tokens by (base_url, appKey, sha256(appSecret)).
-
-    Like DingTalk's cache (dingtalk/tokens.py) but refreshing `EARLY_REFRESH_S` before the
-    stated expiry, and keyed by the secret's digest too, so a client with a wrong secret never
-    borrows the token fetched with the right one. A token rejected as invalid is dropped only
-    if it is still the cached one: a late second refresher keeps the first one's new token.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._tokens: dict[TokenKey, _Token] = {}
-        self._locks: dict[TokenKey, threading.Lock] = {}
-        self._guard = threading.Lock()
-
-    def _lock_for(self, key: TokenKey) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
-
-    def peek(self, key: TokenKey) -> str | None:
-        token = self._tokens.get(key)
-        return token.value if token else None
-
-    def get(self, key: TokenKey, fetch: Callable[[], tuple[str, float]]) -> str:
-        """A usable token; `fetch()` -> (token, expire seconds) runs in one thread at a time."""
-        token = self._tokens.get(key)
-        if token is not None and self._clock() < token.expires_at:
-            return token.value
-        with self._lock_for(key):
-            token = self._tokens.get(key)
-            if token is not None and self._clock() < token.expires_at:
-                return token.value
-            value, expire = fetch()
-            margin = min(EARLY_REFRESH_S, expire / 10)
-            self._tokens[key] = _Token(value, self._clock() + max(0.0, expire - margin))
-            return value
-
-    def invalidate(self, key: TokenKey, rejected: str) -> None:
-        with self._lock_for(key):
-            token = self._tokens.get(key)
-            if token is not None and token.value == rejected:
-                del self._tokens[key]
-
-
-BIP_TOKENS = TokenCache()
+BIP_TOKENS = TokenCache(early_refresh_s=EARLY_REFRESH_S)
+"""The process-wide YonBIP token cache, keyed by (base_url, appKey, sha256(appSecret))."""
 """The process-wide YonBIP token cache."""
 
 
@@ -189,7 +138,7 @@ class BipClient(ApiClient):
     # -- tokens ------------------------------------------------------------------------------
 
     @property
-    def _token_key(self) -> TokenKey:
+    def _token_key(self) -> tuple[str, str, str]:
         digest = hashlib.sha256(self._app_secret.encode("utf-8")).hexdigest()
         return (self.base_url, self.app_key, digest)
 

@@ -14,9 +14,8 @@ import pytest
 from connectors._core.busy import CHINA
 from connectors._core.errors import AuthError, RateLimited, RecordRejected
 from connectors._core.retry import retry_policy
-from connectors.dingtalk.client import DingTalkClient
+from connectors.dingtalk.client import TOKENS, DingTalkClient
 from connectors.dingtalk.simulator import DingTalkSimulator
-from connectors.dingtalk.tokens import TOKENS
 from hrhub.flow.notify import remind_unread
 from hrhub.flow.push import enqueue_writes, push
 from hrhub.ledger import Ledger

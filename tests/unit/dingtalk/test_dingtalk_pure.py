@@ -14,9 +14,9 @@ import pytest
 
 from connectors._core.busy import CHINA, BusyInterval, Shift, busy_intervals, merge
 from connectors._core.errors import RecordRejected
+from connectors._core.tokens import TokenCache
 from connectors.dingtalk.client import _windows, robot_sign
 from connectors.dingtalk.notices import msg_bytes, render_robot, render_work_notice, templates
-from connectors.dingtalk.tokens import TokenCache
 
 MONDAY = date(2024, 6, 17)
 
