@@ -161,6 +161,18 @@ BENCHMARKS: dict[str, Benchmark] = {
 }
 
 
+def rate_row(contender: str, label: str, rows: int, seconds: float, **extra: Any) -> Result:
+    """One contender's row: what it did (`rows` in `seconds`), its rate, and `extra` columns."""
+    return {
+        "contender": contender,
+        "label": label,
+        "rows": rows,
+        "seconds": seconds,
+        "rate": rows / seconds,
+        **extra,
+    }
+
+
 def get_benchmark(name: str) -> Benchmark:
     """The benchmark called `name`; KeyError lists the known ones."""
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from hrhub.bench import Report, Result, ratio, result
+from hrhub.bench import Report, Result, rate_row, ratio, result
 
 PER_USER_SAMPLE = 500
 LINK = "https://room.example.com/i/bench-round.sig"
@@ -35,17 +35,6 @@ def _records(userids: list[str], job_title: str) -> list[dict[str, Any]]:
         }
         for u in userids
     ]
-
-
-def _row(contender: str, label: str, people: int, seconds: float, calls: int) -> Result:
-    return {
-        "contender": contender,
-        "label": label,
-        "rows": people,
-        "seconds": seconds,
-        "rate": people / seconds,
-        "calls": calls,
-    }
 
 
 def dt_invite(invitations: int = 100_000, *, report: Report) -> Result:
@@ -79,23 +68,23 @@ def dt_invite(invitations: int = 100_000, *, report: Report) -> Result:
             for record in _records(peer_users, "数据工程师（逐个发送）"):
                 msg_outcomes = client.write("work_notification", [record])
                 peer_ok += sum(o.ok for o in msg_outcomes)
-            peer = _row(
+            peer = rate_row(
                 "per-person",
                 "one call per person*",
                 sample,
                 time.perf_counter() - started,
-                server.counters["requests"] - before,
+                calls=server.counters["requests"] - before,
             )
             report(f"chunked: {invitations:,} invitations in one write() call")
             before = server.counters["requests"]
             started = time.perf_counter()
             outcomes = client.write("work_notification", _records(hub_users, "数据工程师"))
-            hub = _row(
+            hub = rate_row(
                 "chunked",
                 "100 recipients a call",
                 invitations,
                 time.perf_counter() - started,
-                server.counters["requests"] - before,
+                calls=server.counters["requests"] - before,
             )
         over = dict(server.over_limit)
     finally:

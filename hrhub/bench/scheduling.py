@@ -20,7 +20,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from hrhub.bench import Report, Result, ratio, result
+from hrhub.bench import Report, Result, rate_row, ratio, result
 from hrhub.scheduling import (
     Interval,
     Interviewer,
@@ -101,16 +101,9 @@ def _timed(function: Any, *args: Any) -> tuple[Plan, float]:
     return outcome, time.perf_counter() - started
 
 
-def _row(contender: str, label: str, candidates: int, seconds: float, outcome: Plan) -> Result:
-    return {
-        "contender": contender,
-        "label": label,
-        "rows": candidates,
-        "seconds": seconds,
-        "rate": candidates / seconds,
-        "assigned": len(outcome.assignments),
-        "unplaced": len(outcome.unplaced),
-    }
+def _plan_row(contender: str, label: str, candidates: int, seconds: float, outcome: Plan) -> Result:
+    assigned, unplaced = len(outcome.assignments), len(outcome.unplaced)
+    return rate_row(contender, label, candidates, seconds, assigned=assigned, unplaced=unplaced)
 
 
 def sch_slots(candidates: int = 10_000, *, report: Report) -> Result:
@@ -130,8 +123,8 @@ def sch_slots(candidates: int = 10_000, *, report: Report) -> Result:
     report(f"engine: the same {sample:,} candidates, to compare the plans")
     engine_sample = plan(requests[:sample], interviewers, policy)
 
-    engine = _row("engine", "interval engine", candidates, engine_seconds, engine_plan)
-    naive = _row("naive", "pairwise check*", sample, naive_seconds, naive_sample)
+    engine = _plan_row("engine", "interval engine", candidates, engine_seconds, engine_plan)
+    naive = _plan_row("naive", "pairwise check*", sample, naive_seconds, naive_sample)
     reasons = Counter(engine_plan.unplaced.values())
     busy = sum(len(person.busy) for person in interviewers)
     existing = sum(len(person.booked) for person in interviewers)

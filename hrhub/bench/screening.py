@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hrhub.bench import Report, Result, ratio, result
+from hrhub.bench import Report, Result, rate_row, ratio, result
 
 PARSE_SAMPLE = 2_000
 SEED = 20260607
@@ -220,16 +220,9 @@ def _timed(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, float, float]
 
 
 def _row(contender: str, label: str, rows: int, chars: int, wall: float, cpu: float) -> Result:
-    return {
-        "contender": contender,
-        "label": label,
-        "rows": rows,
-        "chars": chars,
-        "seconds": wall,
-        "rate": rows / wall,
-        "chars_per_s": chars / wall,
-        "chars_per_core_s": chars / cpu if cpu > 0 else None,
-    }
+    per_core = chars / cpu if cpu > 0 else None
+    extra = {"chars": chars, "chars_per_s": chars / wall, "chars_per_core_s": per_core}
+    return rate_row(contender, label, rows, wall, **extra)
 
 
 def _parse_all(texts: list[str], zh_nlp: Any, batch_size: int) -> list[Any]:

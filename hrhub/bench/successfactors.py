@@ -17,7 +17,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from connectors._core.registry import get_connector
-from hrhub.bench import Report, Result, ratio, result
+from hrhub.bench import Report, Result, rate_row, ratio, result
 
 SYSTEM = "successfactors"
 PAGE_SIZE = 1000
@@ -196,14 +196,7 @@ def _best(contender: str, runs: list[tuple[int, float]]) -> Result:
         raise RuntimeError(f"{contender}: runs read different row counts {sorted(rows)}")
     seconds = min(s for _, s in runs)
     count = rows.pop()
-    return {
-        "contender": contender,
-        "label": EXTRACT_LABELS[contender],
-        "rows": count,
-        "seconds": seconds,
-        "runs": [s for _, s in runs],
-        "rate": count / seconds,
-    }
+    return rate_row(contender, EXTRACT_LABELS[contender], count, seconds, runs=[s for _, s in runs])
 
 
 def sf_extract(candidates: int = 100_000, *, report: Report) -> Result:
@@ -265,14 +258,7 @@ def push_per_record(client: Any, records: list[dict[str, Any]]) -> int:
 
 
 def _push_row(contender: str, label: str, records: int, accepted: int, seconds: float) -> Result:
-    return {
-        "contender": contender,
-        "label": label,
-        "rows": records,
-        "accepted": accepted,
-        "seconds": seconds,
-        "rate": records / seconds,
-    }
+    return rate_row(contender, label, records, seconds, accepted=accepted)
 
 
 def sf_push(records: int = 100_000, *, report: Report) -> Result:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hrhub.bench import Report, Result, ratio, result
+from hrhub.bench import Report, Result, rate_row, ratio, result
 
 PER_RECORD_SAMPLE = 500
 BATCH = 500
@@ -39,17 +39,6 @@ def _results(count: int, applicants: list[str], prefix: str) -> list[dict[str, A
         }
         for i in range(count)
     ]
-
-
-def _row(contender: str, label: str, rows: int, seconds: float, calls: int) -> Result:
-    return {
-        "contender": contender,
-        "label": label,
-        "rows": rows,
-        "seconds": seconds,
-        "rate": rows / seconds,
-        "calls": calls,
-    }
 
 
 def _client(server: Any, spec: Any, **kwargs: Any) -> Any:
@@ -78,23 +67,23 @@ def yy_write(records: int = 100_000, *, report: Report) -> Result:
             peer_ok = 0
             for record in _results(sample, applicants, "peer"):
                 peer_ok += sum(o.ok for o in client.write("nc_interview_result", [record]))
-            peer = _row(
+            peer = rate_row(
                 "per-record",
                 "one call per record*",
                 sample,
                 time.perf_counter() - started,
-                server.counters["requests"] - before,
+                calls=server.counters["requests"] - before,
             )
             report(f"batched: {records:,} interview results in one write() call")
             before = server.counters["requests"]
             started = time.perf_counter()
             outcomes = client.write("nc_interview_result", _results(records, applicants, "hub"))
-            hub = _row(
+            hub = rate_row(
                 "batched",
                 f"{BATCH} bills a call",
                 records,
                 time.perf_counter() - started,
-                server.counters["requests"] - before,
+                calls=server.counters["requests"] - before,
             )
         stored = len(server.data.results)
     finally:
@@ -178,12 +167,13 @@ def yy_wsdl(loads: int = 500, *, report: Report) -> Result:
         process_ms = _mean_ms(same_process, loads)
     finally:
         server.stop()
-    rows = [
-        _start_row("bundled", "bundled WSDL, new process", loads, bundled_ms),
-        _start_row("disk-cache", "disk-cached WSDL, new process", loads, disk_ms),
-        _start_row("same-process", "hub client, WSDL kept parsed", loads, process_ms),
-        _start_row("no-cache", "zeep.Client(url), no cache", loads, peer_ms),
+    starts = [
+        ("bundled", "bundled WSDL, new process", bundled_ms),
+        ("disk-cache", "disk-cached WSDL, new process", disk_ms),
+        ("same-process", "hub client, WSDL kept parsed", process_ms),
+        ("no-cache", "zeep.Client(url), no cache", peer_ms),
     ]
+    rows = [rate_row(name, label, loads, ms * loads / 1000, ms=ms) for name, label, ms in starts]
     by_name = {r["contender"]: r for r in rows}
     return result(
         "yy_wsdl",
@@ -210,18 +200,6 @@ def yy_wsdl(loads: int = 500, *, report: Report) -> Result:
             "runs in a new process",
         ],
     )
-
-
-def _start_row(contender: str, label: str, loads: int, ms: float) -> Result:
-    seconds = ms * loads / 1000
-    return {
-        "contender": contender,
-        "label": label,
-        "rows": loads,
-        "seconds": seconds,
-        "ms": ms,
-        "rate": loads / seconds,
-    }
 
 
 def _wsdl_fetches(server: Any) -> int:

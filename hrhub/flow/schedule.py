@@ -18,7 +18,7 @@ left waiting in a room no interviewer will join.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -109,7 +109,7 @@ def schedule_interviews(
         for candidate, slot in sorted(result.assignments.items())
     ]
     if created:
-        ledger.stage(_stage_inputs(created), batch_id=f"schedule-{now:%Y%m%dT%H%M%S}")
+        ledger.stage([StageInput.of(i) for i in created], batch_id=f"schedule-{now:%Y%m%dT%H%M%S}")
     summary.scheduled = len(created)
     for candidate, reason in sorted(result.unplaced.items()):
         application = by_candidate[candidate]
@@ -209,7 +209,7 @@ def reschedule_interviews(
         _moved(by_id[m.booking.interview_id], m, room_url, link_secret, now) for m in result.moved
     ]
     if moved:
-        ledger.stage(_stage_inputs(moved), batch_id=f"reschedule-{now:%Y%m%dT%H%M%S}")
+        ledger.stage([StageInput.of(i) for i in moved], batch_id=f"reschedule-{now:%Y%m%dT%H%M%S}")
     notices = []
     for interview in moved:
         recipient = recipients.get(interview.candidate_id)
@@ -251,20 +251,6 @@ def _moved(
             "modified_at": now,
         }
     )
-
-
-def _stage_inputs(interviews: Iterable[Interview]) -> list[StageInput]:
-    return [
-        StageInput(
-            canonical_id=i.canonical_id,
-            entity="interview",
-            source_system=i.source_system,
-            remote_id=i.remote_id,
-            modified_at=i.modified_at,
-            payload=i.model_dump(mode="json"),
-        )
-        for i in interviews
-    ]
 
 
 def _notice(ledger: Ledger, interview: Interview, recipient: str, language: str) -> dict[str, Any]:

@@ -152,6 +152,18 @@ class StageInput:
     modified_at: datetime
     payload: Mapping[str, Any]
 
+    @classmethod
+    def of(cls, record: Any) -> StageInput:
+        """From a canonical record (hrhub.models), its JSON form as the payload."""
+        return cls(
+            canonical_id=record.canonical_id,
+            entity=record.entity,
+            source_system=record.source_system,
+            remote_id=record.remote_id,
+            modified_at=record.modified_at,
+            payload=record.model_dump(mode="json"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class StageResult:

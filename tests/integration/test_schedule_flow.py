@@ -75,16 +75,7 @@ def book(ledger: Ledger, n: int, interviewer: str, start: datetime) -> Interview
         link_expires_at=start + timedelta(hours=2),
     )
     ledger.stage(
-        [
-            StageInput(
-                canonical_id=interview.canonical_id,
-                entity="interview",
-                source_system="hrhub",
-                remote_id=interview.remote_id,
-                modified_at=interview.modified_at,
-                payload=interview.model_dump(mode="json"),
-            )
-        ],
+        [StageInput.of(interview)],
         batch_id=f"book-{n}",
     )
     return interview

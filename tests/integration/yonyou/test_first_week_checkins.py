@@ -71,16 +71,7 @@ def punch(ledger: Ledger, n: int, code: str, when: datetime, direction: str) -> 
         source="device",
     )
     ledger.stage(
-        [
-            StageInput(
-                canonical_id=event.canonical_id,
-                entity="attendance_event",
-                source_system="attendance",
-                remote_id=event.remote_id,
-                modified_at=event.modified_at,
-                payload=event.model_dump(mode="json"),
-            )
-        ],
+        [StageInput.of(event)],
         batch_id=f"punches-{n}",
     )
 
