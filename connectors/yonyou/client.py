@@ -17,7 +17,7 @@ from connectors._core.registry import get_connector
 from connectors._core.write import WriteOutcome
 from connectors.yonyou.bip_client import BipClient
 from connectors.yonyou.nc_client import NcSoapClient
-from connectors.yonyou.sim_nc import NC_SERVICE
+from connectors.yonyou.ncxml import NC_SERVICE
 
 __all__ = ["FLAVORS", "YonyouClient"]
 

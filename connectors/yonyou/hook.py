@@ -6,7 +6,7 @@ from typing import Any
 
 from connectors._core.hook import HubHook, connection_base_url
 from connectors.yonyou.client import YonyouClient
-from connectors.yonyou.sim_nc import NC_SERVICE
+from connectors.yonyou.ncxml import NC_SERVICE
 
 
 class YonyouHook(HubHook):

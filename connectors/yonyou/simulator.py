@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from connectors._core.simulator import FaultSpec, Request, Response, SimulatorServer
+from connectors.yonyou.ncxml import NC_SERVICE
 from connectors.yonyou.sim_bip import BipFace
 from connectors.yonyou.sim_data import YonyouData
-from connectors.yonyou.sim_nc import NC_SERVICE, NcSoapFace
+from connectors.yonyou.sim_nc import NcSoapFace
 
 __all__ = ["SANDBOX_APP_KEY", "SANDBOX_APP_SECRET", "YonyouSimulator"]
 
