@@ -171,13 +171,15 @@ class ApiClient:
         data: Any = None,
         headers: Mapping[str, str] | None = None,
         retry: bool = True,
+        timeout: tuple[float, float] | None = None,
     ) -> requests.Response:
         """Send one logical call: budgeted, classified, retried, refreshed once on auth expiry.
 
         Dropped connections and timeouts are retried, so pass ``retry=False`` for a write
-        that is not idempotent.
+        that is not idempotent. ``timeout`` (connect, read) replaces the client's for this
+        call (a download that may take longer than an ordinary answer, say).
         """
-        args = (method.upper(), self.url(path_or_url), params, json, data, headers)
+        args = (method.upper(), self.url(path_or_url), params, json, data, headers, timeout)
         refreshed = False
         while True:
             try:
@@ -266,6 +268,7 @@ class ApiClient:
         json: Any,
         data: Any,
         headers: Mapping[str, str] | None,
+        timeout: tuple[float, float] | None = None,
     ) -> requests.Response:
         self.acquire_budget(method, url)
         kwargs = self.before_request(
@@ -280,7 +283,7 @@ class ApiClient:
         )
         started = time.monotonic()
         try:
-            resp = self.session.request(**kwargs, timeout=self.timeout)
+            resp = self.session.request(**kwargs, timeout=timeout or self.timeout)
         except requests.exceptions.SSLError as exc:
             raise ConfigError(self._failure(kwargs, exc), system=self.system) from None
         except _TRANSIENT as exc:

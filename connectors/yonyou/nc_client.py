@@ -25,7 +25,6 @@ a file read. Writes return one `WriteOutcome` per record:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import threading
@@ -176,8 +175,8 @@ class _ApiTransport(Transport):
         return self._api.request("POST", address, data=message, headers=headers)
 
     def _load_remote_data(self, url: str) -> bytes:
-        with self._api.reading_for(self.load_timeout):
-            return self._api.request("GET", url).content
+        timeout = (self._api.timeout[0], self.load_timeout)
+        return self._api.request("GET", url, timeout=timeout).content
 
 
 class NcSoapClient(ApiClient):
@@ -202,7 +201,6 @@ class NcSoapClient(ApiClient):
         """`timeout` is (connect, read): connect for every call, read for fetching a remote
         WSDL; a SOAP operation may take `operation_timeout` seconds to answer. Other keyword
         arguments (retry, session, redactor) go to ApiClient."""
-        self._reading = threading.local()  # before ApiClient sets the timeout property
         if not username or not password:
             raise ConfigError("the connection needs the NC user (login) and password")
         if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -219,7 +217,7 @@ class NcSoapClient(ApiClient):
         )
         self.redactor.add_secret(password)
         self.load_timeout = self.timeout[1]
-        # A call is a SOAP operation unless `reading_for` says otherwise (a WSDL download).
+        # A call is a SOAP operation unless it says otherwise (a WSDL download).
         self.timeout = (self.timeout[0], float(operation_timeout))
         self.operation_timeout = float(operation_timeout)
         self.username = username
@@ -252,27 +250,6 @@ class NcSoapClient(ApiClient):
             settings=SETTINGS,
         )
         self._service = self.zeep.create_service(binding, self.address)
-
-    # -- timeouts: per call, per thread --------------------------------------------------------
-
-    @property
-    def timeout(self) -> tuple[float, float]:
-        """(connect, read) of the call this thread makes (ApiClient reads it per attempt)."""
-        return getattr(self._reading, "timeout", None) or self._timeout
-
-    @timeout.setter
-    def timeout(self, value: tuple[float, float]) -> None:
-        self._timeout = value
-
-    @contextlib.contextmanager
-    def reading_for(self, seconds: float) -> Iterator[None]:
-        """Calls made by this thread inside the block may take `seconds` to answer."""
-        previous = getattr(self._reading, "timeout", None)
-        self._reading.timeout = (self._timeout[0], float(seconds))
-        try:
-            yield
-        finally:
-            self._reading.timeout = previous
 
     # -- errors: SOAP faults -------------------------------------------------------------------
 

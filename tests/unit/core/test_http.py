@@ -383,3 +383,21 @@ def test_url_joining_and_session_ownership():
     with ApiClient("http://h", system="t", session=shared):
         pass
     assert closed == []  # an injected session belongs to the caller
+
+
+def test_a_call_may_take_its_own_timeout(monkeypatch) -> None:
+    """`request(timeout=...)` replaces the client's (connect, read) for that call only."""
+    seen: list[object] = []
+    client = ApiClient("https://api.example.com", system="demo", timeout=(1.0, 2.0))
+
+    def fake(**kwargs: object) -> object:
+        seen.append(kwargs["timeout"])
+        resp = requests.Response()
+        resp.status_code, resp._content, resp.url = 200, b"{}", str(kwargs["url"])
+        resp.request = requests.Request("GET", str(kwargs["url"])).prepare()
+        return resp
+
+    monkeypatch.setattr(client.session, "request", fake)
+    client.request("GET", "/slow", timeout=(1.0, 30.0))
+    client.request("GET", "/fast")
+    assert seen == [(1.0, 30.0), (1.0, 2.0)]
