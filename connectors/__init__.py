@@ -5,4 +5,10 @@ folder here (client.py, hook.py, simulator.py, connector.yaml) and its name belo
 conformance suite (tests/conformance) then runs against it automatically.
 """
 
-REGISTERED: tuple[str, ...] = ("attendance", "dingtalk", "successfactors", "yonyou")
+REGISTERED: tuple[str, ...] = (
+    "attendance",
+    "dingtalk",
+    "interview_room",
+    "successfactors",
+    "yonyou",
+)

@@ -69,6 +69,11 @@ def test_flow_extracts_incrementally_and_reconciles(airflow_home: Path, ledger_u
         ]
         # Every other registered source was extracted completely as well.
         others = [r for r in rows if r["system"] != "attendance"]
-        assert {r["system"] for r in others} == {"dingtalk", "successfactors", "yonyou"}
+        assert {r["system"] for r in others} == {
+            "dingtalk",
+            "interview_room",
+            "successfactors",
+            "yonyou",
+        }
         for row in others:
             assert (row["staged"], row["lost"]) == (row["source"], 0), row
