@@ -31,6 +31,7 @@ from pydantic_core import PydanticUndefined
 
 __all__ = [
     "CANONICAL_MODELS",
+    "DECISION_RECOMMENDATION",
     "PERSONAL_DATA",
     "Application",
     "AttendanceEvent",
@@ -39,6 +40,7 @@ __all__ = [
     "CanonicalRecord",
     "CompetencyScore",
     "Consent",
+    "Decision",
     "Direction",
     "Education",
     "Employee",
@@ -130,6 +132,34 @@ class Recommendation(StrEnum):
     NO = "NO"
     STRONG_NO = "STRONG_NO"
     NO_DECISION = "NO_DECISION"
+
+
+class Decision(StrEnum):
+    """Outcome of the interview rubric by the job family's thresholds.
+
+    It maps onto `Recommendation` (pass -> YES, hold -> NO_DECISION, reject -> NO), which is what
+    target systems read; the decision is what the rubric and the reviewer speak of.
+    """
+
+    PASS = "pass"
+    HOLD = "hold"
+    REJECT = "reject"
+
+
+DECISION_RECOMMENDATION: dict[Decision, Recommendation] = {
+    Decision.PASS: Recommendation.YES,
+    Decision.HOLD: Recommendation.NO_DECISION,
+    Decision.REJECT: Recommendation.NO,
+}
+"""The recommendation a rubric decision is written as."""
+
+_RECOMMENDATION_DECISION: dict[Recommendation, Decision] = {
+    Recommendation.STRONG_YES: Decision.PASS,
+    Recommendation.YES: Decision.PASS,
+    Recommendation.NO_DECISION: Decision.HOLD,
+    Recommendation.NO: Decision.REJECT,
+    Recommendation.STRONG_NO: Decision.REJECT,
+}
 
 
 class JobStatus(StrEnum):
@@ -561,7 +591,12 @@ class InterviewAnalysis(CanonicalRecord):
 
 
 class InterviewResult(CanonicalRecord):
-    """Explainable score of one interview; what push writes back (Merge Scorecard)."""
+    """Explainable score of one interview; what push writes back (Merge Scorecard).
+
+    An interview that could not be scored (empty or garbled transcript, no answer the rubric
+    scores) has no overall score at all, decision hold and a person to look at it: never a
+    silent zero that a target system would store as a real score.
+    """
 
     entity: ClassVar[str] = "interview_result"
 
@@ -571,13 +606,62 @@ class InterviewResult(CanonicalRecord):
     competency_scores: list[CompetencyScore] = Field(
         default_factory=list, description="Per-competency scores with evidence."
     )
-    overall_score: Score = Field(description="Weighted overall score 0-100.")
+    overall_score: Score | None = Field(
+        description="Weighted overall score 0-100; null when the interview could not be scored "
+        "(review_reasons say why)."
+    )
     recommendation: Recommendation = Field(description="Overall recommendation.")
+    decision: Decision = Field(
+        description="Rubric decision by the family's thresholds (pass -> YES, hold -> "
+        "NO_DECISION, reject -> NO); derived from recommendation when omitted."
+    )
+    human_review: bool = Field(
+        False, description="A person must confirm the result before it is written back."
+    )
+    review_reasons: list[str] = Field(
+        default_factory=list,
+        description="Why a person must look, e.g. 'automated_decision_opt_out: ...'; "
+        "non-empty exactly when human_review is true.",
+    )
     explanation: str = Field(min_length=1, description="Plain-language reasons (PIPL art. 24).")
     rubric_version: str = Field(min_length=1, description="Rubric version applied.")
     model_version: str = Field(min_length=1, description="Scoring model version applied.")
+    code_version: str | None = Field(
+        None,
+        min_length=1,
+        description="hrhub code version that scored it, e.g. 'hrhub 0.1.0'; null on results "
+        "recorded before it was tracked.",
+    )
     audio_features_used: bool = Field(False, description="Voice features entered the score.")
     scored_at: AwareDT | None = Field(None, description="When scoring ran.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_decision(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("decision") is None:
+            try:
+                recommendation = Recommendation(data.get("recommendation"))
+            except ValueError:
+                return data  # the recommendation field reports the bad value
+            data = {**data, "decision": _RECOMMENDATION_DECISION[recommendation]}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if _RECOMMENDATION_DECISION[self.recommendation] is not self.decision:
+            raise ValueError(
+                f"decision {self.decision.value!r} contradicts recommendation "
+                f"{self.recommendation.value!r}"
+            )
+        if self.human_review and not self.review_reasons:
+            raise ValueError("human_review needs at least one entry in review_reasons")
+        if self.review_reasons and not self.human_review:
+            raise ValueError("review_reasons given but human_review is false")
+        if self.overall_score is None and (
+            self.decision is not Decision.HOLD or not self.human_review
+        ):
+            raise ValueError("an interview without overall_score must be hold and human_review")
+        return self
 
 
 class Notification(CanonicalRecord):

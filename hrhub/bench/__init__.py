@@ -157,6 +157,26 @@ BENCHMARKS: dict[str, Benchmark] = {
             default=100_000,
             steps=4,
         ),
+        Benchmark(
+            name="aud_features",
+            summary=(
+                "Interview audio features on the espeak-ng fixtures: speech-rate tracking over "
+                "a 100-260 wpm sweep per language (estimated over spoken syllables per second, "
+                "its spread; the same against the set wpm), the pipeline with librosa.yin vs "
+                "the same with librosa.pyin on up to 60 s of answers (real time per "
+                "CPU-second), an N-minute interview analysed end to end, and the same fully "
+                "scored (audio + transcript + rubric) twice."
+            ),
+            target=(
+                "yin/pyin >= 10x; sweep spread <= 10%; 30 min in < 6 CPU-s (>= 300x); "
+                "30 min fully scored in < 10 s, same bytes twice"
+            ),
+            function="audio:aud_features",
+            param="minutes",
+            default=30,
+            steps=5,
+            minimum=1,
+        ),
     )
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hrhub.cli import bench, demo, ledger, sandbox, scoring, screen
+from hrhub.cli import bench, demo, ledger, sandbox, score, scoring, screen
 
 app = typer.Typer(
     name="hrhub",
@@ -23,6 +23,7 @@ app.command("demo")(demo.demo)
 app.command("up")(demo.up)
 app.command("bench")(bench.bench)
 app.command("screen")(screen.screen)
+app.command("score")(score.score)
 
 
 def main() -> None:

@@ -24,10 +24,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
 from hrhub.mapping.transforms import TRANSFORMS, TransformError, compile_transform
+from hrhub.yaml_lines import YamlSyntaxError, read_lined_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "schemas" / "mapping.schema.json"
@@ -142,49 +142,19 @@ def _raise_problems(problems: list[_Problem], file: str) -> None:
 
 def _read_yaml(text: str, file: str) -> tuple[Any, dict[_Path, int], list[_Problem]]:
     """Data, the line of every key and list item, and duplicate keys (YAML keeps the last)."""
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        data = None if node is None else loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        reason = f"invalid YAML: {exc.problem or exc.context}"
-        raise MappingFileError(reason, file=file, line=mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise MappingFileError(f"invalid YAML: {exc}", file=file) from None
-    finally:
-        loader.dispose()
-    lines: dict[_Path, int] = {(): 1}
-    problems: list[_Problem] = []
-    if node is not None:
-        _index(node, (), lines, problems, set())
-    return data, lines, problems
-
-
-def _index(
-    node: yaml.Node, path: _Path, lines: dict[_Path, int], problems: list[_Problem], seen: set[int]
-) -> None:
-    if id(node) in seen:  # an alias: indexed where it was defined
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines[(*path, index)] = item.start_mark.line + 1
-            _index(item, (*path, index), lines, problems, seen)
-    elif isinstance(node, yaml.MappingNode):
-        first: dict[tuple[str, str], int] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
-                continue
-            key, line = key_node.value, key_node.start_mark.line + 1
-            ident = (key_node.tag, key)
-            if ident in first:
-                reason = f"duplicate key {key!r} (first at line {first[ident]}){_for((*path, key))}"
-                problems.append(_Problem(line, reason, _field_of((*path, key))))
-                continue
-            first[ident] = line
-            lines[(*path, key)] = line
-            _index(value_node, (*path, key), lines, problems, seen)
+        lined = read_lined_yaml(text)
+    except YamlSyntaxError as exc:
+        raise MappingFileError(exc.reason, file=file, line=exc.line) from None
+    problems = [
+        _Problem(
+            d.line,
+            f"duplicate key {d.path[-1]!r} (first at line {d.first_line}){_for(d.path)}",
+            _field_of(d.path),
+        )
+        for d in lined.duplicates
+    ]
+    return lined.data, lined.lines, problems
 
 
 def _line(lines: dict[_Path, int], path: Iterable[str | int]) -> int:

@@ -1,0 +1,102 @@
+"""YAML with the line of every key and list item, so a file's mistakes are reported file:line.
+
+Mapping files and competency models (rubrics) are both read with it.
+
+PyYAML's composer keeps marks on the nodes; constructing the data from the same node and
+indexing the node tree by path gives both the plain data and a path -> line table. Duplicate
+keys (which YAML silently resolves to the last one) are reported, not hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+__all__ = ["Duplicate", "LinedYaml", "Path", "YamlSyntaxError", "read_lined_yaml"]
+
+Path = tuple[str | int, ...]
+
+
+class YamlSyntaxError(ValueError):
+    """Text that is not YAML; `line` is 1-based (None when the parser gave no position)."""
+
+    def __init__(self, reason: str, line: int | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A key given twice in one mapping: where, its path, and where it first appeared."""
+
+    line: int
+    path: Path
+    first_line: int
+
+    @property
+    def reason(self) -> str:
+        where = ".".join(map(str, self.path))
+        return f"duplicate key {where!r} (first at line {self.first_line})"
+
+
+@dataclass
+class LinedYaml:
+    """Parsed data, the 1-based line of every key and list item, and duplicate-key mistakes."""
+
+    data: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+    def line(self, path: Iterable[str | int]) -> int:
+        """Line of the deepest known part of `path` (the whole file is line 1)."""
+        parts = tuple(path)
+        while parts and parts not in self.lines:
+            parts = parts[:-1]
+        return self.lines.get(parts, 1)
+
+
+def read_lined_yaml(text: str) -> LinedYaml:
+    """Parse one YAML document; `YamlSyntaxError` carries the line of a syntax error."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        reason = f"invalid YAML: {exc.problem or exc.context}"
+        raise YamlSyntaxError(reason, mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(f"invalid YAML: {exc}", None) from None
+    finally:
+        loader.dispose()
+    lined = LinedYaml(data=data, lines={(): 1})
+    if node is not None:
+        _index(node, (), lined, set())
+    return lined
+
+
+def _index(node: yaml.Node, path: Path, lined: LinedYaml, seen: set[int]) -> None:
+    if id(node) in seen:  # an alias: indexed where it was defined
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lined.lines[(*path, index)] = item.start_mark.line + 1
+            _index(item, (*path, index), lined, seen)
+    elif isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key, line = key_node.value, key_node.start_mark.line + 1
+            ident = (key_node.tag, key)
+            if ident in first:
+                lined.duplicates.append(Duplicate(line, (*path, key), first[ident]))
+                continue
+            first[ident] = line
+            lined.lines[(*path, key)] = line
+            _index(value_node, (*path, key), lined, seen)
