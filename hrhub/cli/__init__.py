@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hrhub.cli import bench, demo, ledger, sandbox, score, scoring, screen
+from hrhub.cli import bench, demo, ledger, mappings, sandbox, score, scoring, screen
 
 app = typer.Typer(
     name="hrhub",
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(mappings.app, name="mappings")
 app.add_typer(scoring.app, name="scoring")
 app.command("demo")(demo.demo)
 app.command("up")(demo.up)

@@ -14,6 +14,7 @@ from airflow.sdk import BaseHook
 
 from connectors._core.registry import get_connector, registry
 from hrhub.flow.extract import extract_stream, planned_streams
+from hrhub.flow.lineage import OperationRecorder, emit_extract_lineage, emit_push_lineage
 from hrhub.flow.onboard import CHECKIN_OPERATIONS, first_week_checkins
 from hrhub.flow.push import push
 from hrhub.ledger import Ledger
@@ -54,6 +55,8 @@ def extract(source: dict[str, str], conn_id: str | None = None) -> dict[str, Any
         )
     finally:
         hook.close()
+        # Pages staged before a failure were mapped too: their lineage is reported either way.
+        emit_extract_lineage(source["system"], source["stream"])
     result = summary.as_dict()
     log.info(
         "extract %s.%s: read %d, inserted %d, updated %d, skipped %d, dead letters %d",
@@ -99,9 +102,11 @@ def queue_first_week_checkins(day: str, days: int = 7) -> dict[str, Any]:
 def push_writes(system: str, conn_id: str | None = None) -> dict[str, Any]:
     """Send what the outbox owes `system` and settle each record (receipt or dead letter)."""
     hook = get_connector(system).hook_class()(conn_id=conn_id)
+    sent = OperationRecorder()
     try:
-        summary = push(system, client=hook.get_conn(), ledger=Ledger.open())
+        summary = push(system, client=sent.wrap(hook.get_conn()), ledger=Ledger.open())
     finally:
         hook.close()
+        emit_push_lineage(system, sent.operations)  # what was written, even if a call failed
     log.info("push %s: %s", system, summary.as_dict())
     return summary.as_dict()

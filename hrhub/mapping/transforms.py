@@ -11,7 +11,7 @@ import inspect
 import math
 import re
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
@@ -268,6 +268,10 @@ def sf_date(value: Any) -> datetime:
     The milliseconds are UTC in both forms; the suffix of Edm.DateTimeOffset only says which
     offset the server displayed, so it is checked for shape and does not move the instant.
     """
+    if value.__class__ is str and value.startswith("/Date(") and value.endswith(")/"):
+        digits = value[6:-2]  # the common case, /Date(ms)/, without the regex
+        if digits.isascii() and digits.isdigit():
+            return _from_ms("sf_date", int(digits), value)
     match = _SF_DATE.fullmatch(_text("sf_date", value).strip())
     if match is None:
         raise _fail("sf_date", "cannot parse", value, " (expected /Date(ms)/ or /Date(ms+0000)/)")
@@ -412,11 +416,11 @@ def _skip(part: Any) -> bool:
 @register_transform("concat", takes_list=True)
 def concat(values: Any, *, sep: str = " ") -> str | None:
     """Join several source values, skipping empty ones; ``None`` when nothing is left."""
-    if not isinstance(values, Sequence) or isinstance(values, str):
+    if not isinstance(values, list | tuple):
         raise _fail("concat", "expected a list of values, got", values)
     parts = []
     for part in values:
-        if _skip(part):
+        if part is None or (isinstance(part, str) and not part.strip()):  # _skip, inlined
             continue
         if isinstance(part, dict | list | tuple | set | bytes):
             raise _fail("concat", f"cannot join a {type(part).__name__}", part)
@@ -435,9 +439,11 @@ def person_name(values: Any) -> str | None:
     name first with a space (Emily Clarke). Systems such as SuccessFactors store the two parts
     separately and cannot say which order the person uses.
     """
-    if not isinstance(values, Sequence) or isinstance(values, str) or len(values) != 2:
+    if not isinstance(values, list | tuple) or len(values) != 2:
         raise _fail("person_name", "expected [given, family], got", values)
-    given, family = (None if _skip(v) else str(v).strip() for v in values)
+    first, last = values
+    given = None if _skip(first) else str(first).strip()
+    family = None if _skip(last) else str(last).strip()
     if not given or not family:
         return given or family
     if _CJK.search(given + family):
@@ -448,11 +454,13 @@ def person_name(values: Any) -> str | None:
 @register_transform("collect", takes_list=True)
 def collect(values: Any) -> list[Any]:
     """Several source fields -> one list, empty values and repeats dropped (emails, phones)."""
-    if not isinstance(values, Sequence) or isinstance(values, str):
+    if not isinstance(values, list | tuple):
         raise _fail("collect", "expected a list of values, got", values)
     out: list[Any] = []
     for value in values:
-        if not _skip(value) and value not in out:
+        if value is None or (isinstance(value, str) and not value.strip()):  # _skip, inlined
+            continue
+        if value not in out:
             out.append(value)
     return out
 

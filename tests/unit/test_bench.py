@@ -250,6 +250,29 @@ def test_cli_json_runs_every_benchmark(cli_results: dict[str, Result]) -> None:
     check_invite(cli_results["dt_invite"], BENCHMARKS["dt_invite"].size(CLI_SCALE))
     check_nc_write(cli_results["yy_write"], BENCHMARKS["yy_write"].size(CLI_SCALE))
     check_wsdl(cli_results["yy_wsdl"], BENCHMARKS["yy_wsdl"].size(CLI_SCALE))
+    check_audio(cli_results["aud_features"], BENCHMARKS["aud_features"].size(CLI_SCALE))
+    check_mapping(cli_results["map_throughput"], BENCHMARKS["map_throughput"].size(CLI_SCALE))
+
+
+def check_audio(result: Result, minutes: int) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["sweep_zh", "sweep_en", "yin", "pyin", "interview", "scored"]
+    assert rows["interview"]["rows"] == rows["scored"]["rows"] == minutes * 60
+    assert rows["yin"]["rows"] == rows["pyin"]["rows"]  # the same sample for both routes
+    source = result["source"]
+    assert len(source["sweep_zh"]) == len(source["sweep_en"]) == 5  # 100..260 wpm
+    assert source["scored_same_bytes"] is True  # scoring twice gives the same document
+    assert source["scored_segments"] > 0 and source["scored_overall"] is not None
+    assert result["ratios"][0]["name"] == "yin/pyin"
+
+
+def check_mapping(result: Result, records: int) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["compiled", "interpreted"]
+    assert rows["compiled"]["rows"] == rows["interpreted"]["rows"] == records
+    assert result["source"]["outputs_agree"] is True  # both map every record the same
 
 
 def test_cli_runs_one_benchmark_as_a_table() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from hrhub.ledger import Ledger
 
 HEADER = """\
 system: attendance
@@ -26,3 +28,11 @@ def write_mapping(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    """A ledger of its own on SQLite: approvals and writes land in its audit log and outbox."""
+    store = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+    yield store
+    store.close()
