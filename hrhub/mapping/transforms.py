@@ -345,6 +345,18 @@ def to_naive_local(value: Any, *, zone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
+@register_transform("to_local_date", check=_check_zone)
+def to_local_date(value: Any, *, zone: str = "Asia/Shanghai") -> str:
+    """Aware datetime or ISO text -> ``YYYY-MM-DD``, the day it was on ``zone``'s calendar.
+
+    Cutting an ISO text at "T" gives the day in whatever offset it was written with: an
+    interview scored at 01:00 in Shanghai, held as UTC, would land on the day before."""
+    moment = _parse_datetime("to_local_date", value)
+    if moment.tzinfo is None:
+        raise _fail("to_local_date", "needs a time zone, got", value)
+    return moment.astimezone(ZoneInfo(zone)).date().isoformat()
+
+
 @register_transform("iso_datetime", check=_check_zone)
 def iso_datetime(value: Any, *, zone: str | None = None) -> datetime:
     """ISO 8601 with offset -> aware datetime; naive values only when ``zone`` says where."""

@@ -156,6 +156,25 @@ def test_naive_local_rejects(value: Any, match: str) -> None:
     fails("naive_local", value, match)
 
 
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [
+        ("2026-03-01T17:30:00Z", "2026-03-02"),  # 01:30 the next morning in Shanghai
+        ("2026-03-01T17:30:00+00:00", "2026-03-02"),
+        ("2026-03-02T01:30:00+08:00", "2026-03-02"),
+        (datetime(2026, 3, 1, 15, 59, tzinfo=UTC), "2026-03-01"),
+    ],
+)
+def test_to_local_date_gives_the_day_in_shanghai(value: Any, day: str) -> None:
+    assert run("to_local_date", value) == day
+
+
+def test_to_local_date_with_zone_and_refusals() -> None:
+    assert run("to_local_date", "2026-03-01T23:30:00Z", zone="Europe/Berlin") == "2026-03-02"
+    fails("to_local_date", "2026-03-01 08:00:00", "needs a time zone")
+    fails("to_local_date", "yesterday", "cannot parse")
+
+
 def test_iso_datetime_keeps_the_offset() -> None:
     result = run("iso_datetime", "2024-03-01T08:00:00+08:00")
     assert result.utcoffset() == timedelta(hours=8)
