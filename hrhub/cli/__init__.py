@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from hrhub.cli import bench, demo, ledger, mappings, sandbox, score, scoring, screen
+from hrhub.cli import replay as replay_cli
+from hrhub.cli import review as review_cli
 
 app = typer.Typer(
     name="hrhub",
@@ -25,6 +27,9 @@ app.command("up")(demo.up)
 app.command("bench")(bench.bench)
 app.command("screen")(screen.screen)
 app.command("score")(score.score)
+app.command("replay")(replay_cli.replay)
+app.command("export")(replay_cli.export)
+app.add_typer(review_cli.app, name="review")
 
 
 def main() -> None:

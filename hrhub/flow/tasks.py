@@ -17,11 +17,20 @@ from hrhub.flow.extract import extract_stream, planned_streams
 from hrhub.flow.lineage import OperationRecorder, emit_extract_lineage, emit_push_lineage
 from hrhub.flow.onboard import CHECKIN_OPERATIONS, first_week_checkins
 from hrhub.flow.push import push
+from hrhub.flow.score import RESULT_OPERATIONS
+from hrhub.flow.score import score_interviews as score_step
 from hrhub.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
-__all__ = ["extract", "plan_extract", "push_writes", "queue_first_week_checkins", "report"]
+__all__ = [
+    "extract",
+    "plan_extract",
+    "push_writes",
+    "queue_first_week_checkins",
+    "report",
+    "score_interviews",
+]
 
 
 def plan_extract() -> list[dict[str, str]]:
@@ -110,3 +119,48 @@ def push_writes(system: str, conn_id: str | None = None) -> dict[str, Any]:
         emit_push_lineage(system, sent.operations)  # what was written, even if a call failed
     log.info("push %s: %s", system, summary.as_dict())
     return summary.as_dict()
+
+
+def score_interviews(conn_id: str | None = None, batch_size: int = 200) -> dict[str, Any]:
+    """Score the analysed interviews not scored yet, with recordings from the interview room
+    (`conn_id`: its connection, default the connector's); returns counts and `push_to`, the
+    systems that take interview results and have a connection, for the push tasks."""
+    hook = get_connector("interview_room").hook_class()(conn_id=conn_id)
+    try:
+        client = hook.get_conn()
+        summary = score_step(
+            Ledger.open(),
+            recordings=lambda session_id: client.download_recording(session_id),
+            batch_size=batch_size,
+            flavors=connection_flavors(),
+        )
+    finally:
+        hook.close()
+    result = summary.as_dict()
+    result["push_to"] = sorted(set(summary.queued_by_target) | _result_targets_connected())
+    log.info(
+        "score: scored %d, held for review %d, queued writes %d, dead letters %d, skipped %d; "
+        "audio analysed %d, audio errors %d; push to %s",
+        summary.scored,
+        summary.held_for_review,
+        summary.queued_writes,
+        summary.dead_letters,
+        summary.skipped,
+        summary.audio_analysed,
+        summary.audio_errors,
+        result["push_to"] or "none",
+    )
+    return result
+
+
+def _result_targets_connected() -> set[str]:
+    """Systems that take interview results and whose default connection exists, so writes a
+    reviewer released since the last run are pushed too."""
+    connected = set()
+    for system in sorted({system for system, _ in RESULT_OPERATIONS}):
+        try:
+            BaseHook.get_connection(get_connector(system).default_conn_id)
+        except Exception:  # no connection: nothing of ours can be pushed there anyway
+            continue
+        connected.add(system)
+    return connected

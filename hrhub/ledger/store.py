@@ -42,6 +42,9 @@ from hrhub.ledger.tables import (
     OutboxItem,
     OutboxStatus,
     Receipt,
+    ReviewHold,
+    ReviewStateError,
+    ReviewStatus,
     StagedRecord,
     as_utc,
     content_hash,
@@ -710,6 +713,108 @@ class Ledger:
 
         return self._write(work)
 
+    def renew_dead_letter(
+        self, id: int, reason: str, *, field: str | None = None, error_class: str | None = None
+    ) -> DeadLetter:
+        """Keep a dead letter open with the reason its latest replay failed (a person reads
+        why it fails now, not why it failed first)."""
+
+        def work(session: Session) -> DeadLetter:
+            letter = session.get(DeadLetter, id, with_for_update=True)
+            if letter is None:
+                raise KeyError(f"no dead letter with id {id}")
+            letter.reason = reason
+            letter.field = field
+            letter.error_class = error_class
+            return letter
+
+        return self._write(work)
+
+    # ----------------------------------------------------------------- human review
+
+    def hold_review(self, hold: ReviewHold) -> tuple[ReviewHold, bool]:
+        """Keep a result and its writes out of the outbox until a person decides.
+
+        Holding the same result again returns the existing hold and False, whatever its state:
+        a retried scoring run neither duplicates nor reopens a review.
+        """
+
+        def work(session: Session) -> tuple[ReviewHold, bool]:
+            existing = session.get(ReviewHold, hold.result_id, with_for_update=True)
+            if existing is not None:
+                return existing, False
+            session.add(hold)
+            return hold, True
+
+        return self._write(work)
+
+    def review_hold(self, result_id: str) -> ReviewHold | None:
+        """One review by result id, whatever its state."""
+        with self._read() as session:
+            return session.get(ReviewHold, result_id)
+
+    def review_holds(self, status: str | None = ReviewStatus.PENDING.value) -> list[ReviewHold]:
+        """Reviews in one state (None: all), longest waiting first."""
+        stmt = select(ReviewHold).order_by(col(ReviewHold.held_at), col(ReviewHold.result_id))
+        if status is not None:
+            stmt = stmt.where(ReviewHold.status == status)
+        with self._read() as session:
+            return list(session.exec(stmt))
+
+    def settle_review(
+        self,
+        result_id: str,
+        *,
+        status: ReviewStatus,
+        by: str,
+        reason: str,
+        writes: Sequence[Mapping[str, Any]],
+        final_result: Mapping[str, Any] | None,
+        audit_data: Mapping[str, Any],
+    ) -> tuple[ReviewHold, list[OutboxItem]]:
+        """Record a person's decision, queue the writes it releases and audit it, in one
+        transaction: no decision exists without its writes and its audit entry.
+
+        Raises ReviewStateError for an unknown review or one already decided.
+        """
+        rows = list({row.idempotency_key: row for row in map(_outbox_row, writes)}.values())
+
+        def work(session: Session) -> tuple[ReviewHold, list[OutboxItem]]:
+            hold = session.get(ReviewHold, result_id, with_for_update=True)
+            if hold is None:
+                raise ReviewStateError(result_id, "no such review")
+            if hold.status != ReviewStatus.PENDING.value:
+                raise ReviewStateError(
+                    result_id,
+                    f"already decided ({hold.status} by {hold.decided_by} at "
+                    f"{hold.decided_at.isoformat() if hold.decided_at else '?'}); "
+                    "a decided review cannot be decided again",
+                )
+            items: list[OutboxItem] = []
+            for row in rows:
+                existing = session.get(OutboxItem, row.idempotency_key)
+                if existing is None:
+                    session.add(row)
+                items.append(existing or row)
+            now = utcnow()
+            hold.status = status.value
+            hold.decided_at = now
+            hold.decided_by = by
+            hold.decision_reason = reason
+            hold.final_result = to_json_value(dict(final_result)) if final_result else None
+            lock_for_append(session)
+            append_entry(
+                session,
+                at=now,
+                actor=by,
+                action=f"review.{status.value}",
+                subject=f"review:{result_id}",
+                data=audit_data,
+            )
+            return hold, items
+
+        return self._write(work)
+
     # ----------------------------------------------------------------- audit
 
     def audit(
@@ -857,6 +962,27 @@ def _outbox_letter(
         payload=item.payload,
         error_class=error_class,
         outbox_key=item.idempotency_key,
+    )
+
+
+def _outbox_row(write: Mapping[str, Any]) -> OutboxItem:
+    """A new outbox row for one released write, keyed as `Ledger.enqueue` keys it."""
+    canonical_id = str(write["canonical_id"])
+    try:
+        clean = to_json_value(dict(write["payload"]))
+    except JSONValueError as exc:
+        raise LedgerInputError(canonical_id, exc.path, exc.problem) from exc
+    digest = payload_hash(clean)
+    return OutboxItem(
+        idempotency_key=idempotency_key(
+            write["target_system"], write["operation"], canonical_id, digest
+        ),
+        target_system=write["target_system"],
+        entity=write["operation"],
+        canonical_id=canonical_id,
+        payload=clean,
+        payload_hash=digest,
+        mapping_version=write["mapping_version"],
     )
 
 

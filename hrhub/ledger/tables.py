@@ -43,6 +43,15 @@ class LedgerInputError(ValueError):
         super().__init__(f"record {record_id!r}, field {field!r}: {problem}")
 
 
+class ReviewStateError(ValueError):
+    """A review asked for something its state forbids: deciding it twice, or an unknown one."""
+
+    def __init__(self, result_id: str, problem: str) -> None:
+        self.result_id = result_id
+        self.problem = problem
+        super().__init__(f"review of result {result_id!r}: {problem}")
+
+
 class JSONValueError(ValueError):
     """A value JSON cannot carry, with the path to it (e.g. ``payload.scores[2]``)."""
 
@@ -268,4 +277,37 @@ class AuditEntry(LedgerBase, table=True):
     hash: str = Field(sa_type=String(64))
 
 
-LEDGER_TABLES = (Cursor, StagedRecord, OutboxItem, Receipt, DeadLetter, AuditEntry)
+class ReviewStatus(StrEnum):
+    """Where a held result stands: waiting for a person, or what that person decided."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    CHANGED = "changed"
+    REJECTED = "rejected"
+
+
+class ReviewHold(LedgerBase, table=True):
+    """A result a person must confirm, and the writes it would make, kept out of the outbox.
+
+    The writes wait here, not in the outbox, so no push can send them before the decision;
+    approving or changing the result moves them to the outbox in the same transaction.
+    """
+
+    __tablename__: ClassVar[str] = "ledger_review"
+
+    result_id: str = Field(primary_key=True, max_length=255)
+    candidate_id: str = Field(max_length=255)
+    proposed_decision: str = Field(max_length=16)
+    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # Each: target_system, operation, canonical_id, payload, mapping_version.
+    writes: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    status: str = Field(default=ReviewStatus.PENDING.value, max_length=16, index=True)
+    held_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=255)
+    decision_reason: str | None = Field(default=None, sa_type=Text)
+    final_result: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+LEDGER_TABLES = (Cursor, StagedRecord, OutboxItem, Receipt, DeadLetter, AuditEntry, ReviewHold)
