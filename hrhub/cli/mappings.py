@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from hrhub.mapping.report import MappingsReport
 
 app = typer.Typer(
-    help="""Field mappings for auditors: what goes where, who approved which version, and which
-version wrote a record.
+    help="""Field mappings for auditors: what goes where, approvals, which version wrote what.
 
 A mapping's version is the sha256 of its file (sha256:<16 hex>): every edit makes a new
 version. Approvals and revocations are entries of the ledger's hash-chained audit log
