@@ -9,7 +9,7 @@ export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
 export HRHUB_HOME := $(CURDIR)
 # Debian packages the suite needs, installed by `make` when missing (README lists them).
 # None yet: the audio stack's wheels bundle libsndfile. Browser tests will add chromium.
-DEBIAN_PACKAGES :=
+DEBIAN_PACKAGES := espeak-ng
 PYTEST_ARGS ?=
 
 .PHONY: help install debian demo test test-fast bench up lint format lock clean

@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from hrhub.scoring.audio.features import FEATURE_KEYS
+
 __all__ = [
     "AUDIO_KEYS",
     "DELIVERY_COMPETENCY",
@@ -23,16 +25,7 @@ __all__ = [
     "in_range_score",
 ]
 
-AUDIO_KEYS = (
-    "speech_rate_sps",
-    "articulation_rate_sps",
-    "pause_ratio",
-    "pause_count",
-    "pitch_median_hz",
-    "pitch_variability_st",
-    "loudness_variability_db",
-    "duration_s",
-)
+AUDIO_KEYS = FEATURE_KEYS
 """What the audio analysis delivers (syllables per second, ratios, Hz, semitones, dB, s)."""
 
 DELIVERY_COMPETENCY = "communication"

@@ -215,7 +215,6 @@ def test_diff_of_two_git_revisions_of_one_file() -> None:
 
 
 def test_check_prints_file_line_field_reason_and_exits_1(tmp_path: Path) -> None:
-    pytest.importorskip("hrhub.mapping.check")
     clean = cli("check")
     assert clean.exit_code == 0, clean.output
     tree = tmp_path / "tree"
