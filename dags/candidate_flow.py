@@ -1,19 +1,32 @@
 """
 ### candidate_flow
 
-Moves every candidate through hrhub's flow: **extract** each registered source stream into the
-ledger (incremental, watermark per system and stream), then **report** the batch.
+Moves every candidate from the source systems to an AI interview, in batches held in the
+ledger (never one task per candidate):
 
-The later steps of the flow (screen, schedule, invite, score, review, push, onboard) join this
-DAG as they are built; each task works on a batch of ids held in the ledger, never one task per
-candidate. Connections come from the Airflow connections of each system
-(`hrhub_<system>_default`; `hrhub sandbox up` prints them for the simulators).
+1. **extract** each registered source stream (incremental, a watermark per system and stream);
+2. **screen** the new applications: resumes read from their own system, job fit scored with
+   the requisition's job profile (`jobs/*.yaml`), the top share shortlisted;
+3. **schedule** the shortlisted inside the interviewer pool's DingTalk working time;
+4. **invite**: the interview room's order, the application's new status and interview record
+   and a DingTalk notice go to the outbox;
+5. **push** the outbox to each system, one task per system in its own pool
+   (`hrhub_<system>`, see `hrhub/flow/pools.py`), so a slow or down system delays only its
+   own writes;
+6. **report** the batch.
+
+Anything that cannot go on (an unreadable resume, a job without a profile, no free slot, a
+refused write) is a dead letter with its reason; `hrhub replay` re-drives it. Every write is
+keyed in the outbox, so a retried task, a cleared run or a killed worker duplicates nothing.
+Connections: `hrhub_<system>_default` of each system (`hrhub sandbox up` prints them).
 """
 
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import dag, task
+
+from hrhub.flow.pools import PUSH_POOL_SLOTS, pool_name
 
 
 @dag(
@@ -40,12 +53,43 @@ def candidate_flow() -> None:
         return tasks.extract(source)
 
     @task
-    def report(summaries: list[dict]) -> dict:
+    def screen(extracted: list[dict]) -> dict:
+        from hrhub.flow import tasks
+
+        return tasks.screen()
+
+    @task
+    def schedule(screened: dict, data_interval_end=None) -> dict:
+        from hrhub.flow import tasks
+
+        return tasks.schedule(now=data_interval_end.isoformat() if data_interval_end else None)
+
+    @task
+    def invite(scheduled: dict) -> dict:
+        from hrhub.flow import tasks
+
+        return tasks.invite()
+
+    @task
+    def report(summaries: list[dict], invited: dict) -> dict:
         from hrhub.flow import tasks
 
         return tasks.report(list(summaries))
 
-    report(extract.expand(source=plan_extract()))
+    extracted = extract.expand(source=plan_extract())
+    invited = invite(schedule(screen(extracted)))
+    pushed = []
+    for system in sorted(PUSH_POOL_SLOTS):
+
+        @task(task_id=f"push_{system}", pool=pool_name(system))
+        def push(invited: dict, system: str = system) -> dict:
+            from hrhub.flow import tasks
+
+            return tasks.push_writes(system)
+
+        pushed.append(push(invited))
+    done = report(extracted, invited)
+    pushed >> done
 
 
 candidate_flow_dag = candidate_flow()

@@ -64,3 +64,14 @@ def run_airflow_json(*args: str, env: Mapping[str, str], timeout: float = 900) -
         if line.startswith(("[", "{")):
             return json.loads(line)
     raise RuntimeError(f"airflow {' '.join(args)} printed no JSON:\n{out[-2000:]}")
+
+
+def ensure_pools(env: Mapping[str, str]) -> None:
+    """Create or resize the per-system pools the DAGs' write tasks run in (`airflow pools set`
+    is idempotent: a second call sets the same slots)."""
+    from hrhub.flow.pools import PUSH_POOL_SLOTS, pool_name
+
+    for system, slots in PUSH_POOL_SLOTS.items():
+        run_airflow(
+            "pools", "set", pool_name(system), str(slots), f"hrhub writes to {system}", env=env
+        )

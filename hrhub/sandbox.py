@@ -70,13 +70,24 @@ def select_systems(only: Iterable[str] | None) -> list[ConnectorSpec]:
     return [get_connector(n) for n in names] if names else list(registry().values())
 
 
-def start_sandbox(only: Iterable[str] | None = None, faults: str = "") -> list[SandboxSystem]:
-    """Start the chosen simulators; the caller stops them (see `sandbox`)."""
+def start_sandbox(
+    only: Iterable[str] | None = None,
+    faults: str = "",
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[SandboxSystem]:
+    """Start the chosen simulators; the caller stops them (see `sandbox`). `options`: keyword
+    arguments per system for its simulator (e.g. {"successfactors": {"candidates": 500}})."""
     fault_spec = FaultSpec.parse(faults) if faults else FaultSpec.none()
+    specs = select_systems(only)
+    stray = sorted(set(options or {}) - {spec.system for spec in specs})
+    if stray:
+        raise ValueError(f"options for systems not started: {', '.join(stray)}")
     started: list[SandboxSystem] = []
     try:
-        for spec in select_systems(only):
-            server = spec.simulator_class()(faults=fault_spec)
+        for spec in specs:
+            server = spec.simulator_class()(
+                faults=fault_spec, **dict((options or {}).get(spec.system, {}))
+            )
             url = server.start()
             started.append(
                 SandboxSystem(
@@ -99,9 +110,13 @@ def stop_sandbox(systems: Iterable[SandboxSystem]) -> None:
 
 
 @contextmanager
-def sandbox(only: Iterable[str] | None = None, faults: str = "") -> Iterator[list[SandboxSystem]]:
+def sandbox(
+    only: Iterable[str] | None = None,
+    faults: str = "",
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Iterator[list[SandboxSystem]]:
     """Simulators for the length of a `with` block."""
-    systems = start_sandbox(only, faults)
+    systems = start_sandbox(only, faults, options)
     try:
         yield systems
     finally:

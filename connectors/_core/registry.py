@@ -96,6 +96,10 @@ class ConnectorSpec:
         known = ", ".join(op["name"] for op in self.manifest.get("operations", [])) or "none"
         raise ConfigError(f"connector {self.system!r} has no operation {name!r} (known: {known})")
 
+    def has_operation(self, name: str) -> bool:
+        """Whether this system takes writes of operation `name` (steps skip those it does not)."""
+        return any(op["name"] == name for op in self.manifest.get("operations", []))
+
     @property
     def default_flavor(self) -> str | None:
         """The product a connection without a `flavor` extra talks to (None: one product)."""

@@ -12,6 +12,7 @@ seeded deterministically from `seed` and `as_of`, so tests can rely on it.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import json
@@ -188,6 +189,15 @@ class AttendanceSimulator(AttendanceModule, SimulatorServer):
             raise KeyError(f"attendance simulator has no stream {stream!r}")
         with self.lock:
             return len(self.tables["transactions"])
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Copies of one stored table in id order, for reconciliations and tests (read-only):
+        "employees", "schedules", "transactions", "shifts", "groups", "leaves", ..."""
+        with self.lock:
+            if table not in self.tables:
+                known = ", ".join(sorted(self.tables))
+                raise KeyError(f"attendance simulator has no table {table!r} (known: {known})")
+            return [copy.deepcopy(self.tables[table][pk]) for pk in sorted(self.tables[table])]
 
     def count_entities(self, stream: str) -> int:
         """How many distinct punches the stream holds: rows of one (emp_code, punch_time,

@@ -136,7 +136,7 @@ class DingTalkSimulator(_Host):
 
     Public helpers for tests and benchmarks: `users`, `user_by_mobile`, `preentries`,
     `sent_tasks`, `robot_messages`, `over_limit`, `mark_read`, `auth_code_for`, `add_robot`,
-    `revoke_permission`/`grant_permission`, `now`, `count_stream`.
+    `revoke_permission`/`grant_permission`, `now`, `count_stream`, `rows`.
     """
 
     system: ClassVar[str] = "dingtalk"
@@ -383,6 +383,49 @@ class DingTalkSimulator(_Host):
                 record = self._day(userid, day)
                 total += len(record.results if stream == "attendance_results" else record.punches)
         return total
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Copies of what DingTalk holds, for reconciliations and tests (read-only):
+        "tasks" (one row per work-notification send: task_id, agent_id, content as the JSON
+        text equal messages share, sent_ms, delivered and forbidden userids, recalled),
+        "messages" (one row per notification delivered to one person: task_id, agent_id,
+        userid, content, sent_ms, recalled), "preentries" (smart-HR pre-entries, creation
+        order) or "robot_messages" (token, content)."""
+        with self.lock:
+            if table == "tasks":
+                return [
+                    {
+                        "task_id": task["task_id"],
+                        "agent_id": task["agent_id"],
+                        "content": canonical(task["msg"]),
+                        "sent_ms": task["sent_ms"],
+                        "delivered": list(task["delivered"]),
+                        "forbidden": [dict(f) for f in task["forbidden_list"]],
+                        "recalled": task["recalled"],
+                    }
+                    for task in self.sent_tasks.values()
+                ]
+            if table == "messages":
+                return [
+                    {
+                        "task_id": task["task_id"],
+                        "agent_id": task["agent_id"],
+                        "userid": userid,
+                        "content": canonical(task["msg"]),
+                        "sent_ms": task["sent_ms"],
+                        "recalled": task["recalled"],
+                    }
+                    for task in self.sent_tasks.values()
+                    for userid in task["delivered"]
+                ]
+            if table == "preentries":
+                return [json.loads(json.dumps(p)) for p in self.preentries.values()]
+            if table == "robot_messages":
+                return [{"token": t, "content": canonical(b)} for t, b in self.robot_messages]
+        raise KeyError(
+            f"dingtalk simulator has no table {table!r} (known: tasks, messages, preentries, "
+            "robot_messages)"
+        )
 
     def user_by_mobile(self, mobile: str) -> dict[str, Any] | None:
         """The seeded person with this mobile (departed ones too), or None."""

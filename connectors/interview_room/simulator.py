@@ -27,7 +27,8 @@ milliseconds (`2025-03-01T08:00:00.000Z`), fixed width, so they sort as text.
   `questions.1.id`, `link_token`). The order: `{id, external_id, application_id, candidate, job,
   questions, status: created|in_progress|completed, session_id, room_url, created_at}`.
 - `GET /api/v1/orders/{id}` — one order (404 if unknown).
-- `GET /room?t=<token>` — the candidate's door (no API key: the signed link is the credential).
+- `GET /room?t=<token>` or `GET /room/<token>` (the form the hub's schedule step signs) — the
+  candidate's door (no API key: the signed link is the credential).
   The token is checked with the shared link code (connectors/_core/links.py, HMAC-SHA256):
   forged or altered → 403 reason "forged"; past its expiry → 410 "expired"; genuine but for
   another candidate than the order's → 403 "not your interview"; no order for its interview →
@@ -72,6 +73,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import heapq
 import hmac
 import html
@@ -157,7 +159,7 @@ class InterviewRoomSimulator(SimulatorServer):
     """The interview room's API and the candidate's door, on 127.0.0.1 (see the module doc).
 
     Public helpers for tests and benchmarks: `now`, `tick`, `count_stream`, `orders`,
-    `sessions`, `deliveries`, `delivered`, `link_for`, `auto_start`, `session_seconds`.
+    `sessions`, `rows`, `deliveries`, `delivered`, `link_for`, `auto_start`, `session_seconds`.
     `as_of` (default: the clock's time at construction) ends the seeded history: `seeded`
     orders whose sessions completed before it, one every 20 minutes.
     """
@@ -265,6 +267,14 @@ class InterviewRoomSimulator(SimulatorServer):
         self.tick()
         with self.lock:
             return sum(1 for s in self.sessions.values() if s["status"] == "completed")
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Copies of the stored "orders" or "sessions", in creation order (read-only: for
+        reconciliations and tests, safe while requests are served)."""
+        if table not in ("orders", "sessions"):
+            raise KeyError(f"interview_room simulator has no table {table!r} (orders, sessions)")
+        with self.lock:
+            return [copy.deepcopy(row) for row in getattr(self, table).values()]
 
     def link_for(self, external_id: str, candidate_id: str, *, expires_in: float = 3600.0) -> str:
         """A genuine link token, as the hub would sign it (tests, demos, load scripts)."""
@@ -455,10 +465,10 @@ class InterviewRoomSimulator(SimulatorServer):
 
     # -- the candidate's door --------------------------------------------------------------
 
-    @route("GET", r"^/room$")
-    def room(self, req: Request) -> Response:
+    @route("GET", r"^/room(?:/(?P<token>[^/]+))?$")
+    def room(self, req: Request, token: str | None = None) -> Response:
         html_page = "text/html" in (req.header("accept") or "")
-        token = req.arg("t") or ""
+        token = token or req.arg("t") or ""
         try:
             claims = verify_link(token, secret=self.link_secret, now=self.now())
         except LinkExpired as exc:

@@ -5,21 +5,35 @@ No Airflow here. Reads follow SAP's integration rules: only records modified sin
 watermark (`lastModifiedDateTime ge datetimeoffset'...'`), server-side snapshot paging through
 `__next`, never `$top/$skip` walks (KBA 2675265). Writes go through `upsert`, which answers
 HTTP 200 even when records fail, so each record's status is read and reported on its own.
+Resumes are SAP attachments, read as raw bytes: in bulk, IN_CHUNK applications a call with
+the attachment expanded inline (`fetch_resumes`, what KBA 2735876 asks for), or one
+application at a time (`fetch_resume`). Whether they are readable text is for the resume
+parser to decide, not the connector.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 
 from connectors._core.error_table import ErrorTable
-from connectors._core.errors import ConfigError, DataContractError, RecordRejected
+from connectors._core.errors import (
+    ConfigError,
+    DataContractError,
+    FatalError,
+    RecordRejected,
+    RetriableError,
+)
 from connectors._core.http import ApiClient
 from connectors._core.pagination import NextUrlPaginator
 from connectors._core.ratelimit import RateBudget
@@ -33,6 +47,17 @@ UPSERT_MAX = 1000  # SAP: "Upsert content exceeds the limitation, the maximum si
 IN_CHUNK = 100  # values per `in (...)` filter, to keep URLs well under gateway limits
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:saml2-bearer"
 WATERMARK_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+# An application id as hrhub passes it: SAP's key ("7001") or the canonical id naming it.
+APPLICATION_ID = re.compile(rf"(?:{SYSTEM}:application:)?([0-9]+)")
+
+
+@dataclass(frozen=True)
+class ResumeFile:
+    """One application's resume as SAP stores it: the file's bytes, undecoded."""
+
+    file_name: str
+    mime_type: str
+    content: bytes
 
 
 class SuccessFactorsClient(ApiClient):
@@ -192,14 +217,86 @@ class SuccessFactorsClient(ApiClient):
         value = record.get("lastModifiedDateTime")
         return format_watermark(parse_sap_date(value)) if value else None
 
+    # -- resumes ----------------------------------------------------------------------------
+
+    def fetch_resume(self, application_id: int | str) -> ResumeFile:
+        """The resume attachment of one application (`JobApplication(<id>L)/resume`).
+
+        Takes SAP's id (7001, "7001") or the canonical one ("successfactors:application:7001").
+        An application without a resume, or unknown to the tenant, is RecordRejected for that
+        application: the screening batch dead-letters it and goes on. A `fileContent` that is
+        not base64 is a DataContractError. The bytes come back as stored, whatever they hold.
+        """
+        key = application_key(application_id)
+        try:
+            body = self.request_json(
+                "GET", f"{API}/JobApplication({key}L)/resume", params={"$format": "json"}
+            )
+        except FatalError as exc:
+            if exc.status != 404:
+                raise
+            raise RecordRejected(
+                f"JobApplication({key}) has no resume to read: {exc.message}",
+                system=SYSTEM,
+                status=exc.status,
+                vendor_code=exc.vendor_code,
+                response=exc.response,
+                record_id=key,
+                field="resume",
+            ) from None
+        return _resume_file(body.get("d") if isinstance(body, dict) else None, key)
+
+    def fetch_resumes(
+        self, application_ids: Iterable[int | str]
+    ) -> dict[str, ResumeFile | RecordRejected]:
+        """The resume of each application, IN_CHUNK applications per call.
+
+        One `JobApplication?$filter=applicationId in (...)&$expand=resume` read per chunk (its
+        `__next` pages followed) instead of one `/resume` call per application: at the rate
+        budget that is the difference between 10 resumes a second and about IN_CHUNK times
+        that. Ids as `fetch_resume` takes them; the answer is keyed by SAP's bare id ("7001")
+        and has every id asked. An application without a resume (`"resume": null`) or unknown
+        to the tenant maps to the RecordRejected `fetch_resume` raises for it, so a caller
+        treats both ways alike; a malformed attachment raises DataContractError.
+        """
+        if isinstance(application_ids, str | int):  # one id would be read digit by digit
+            raise TypeError("fetch_resumes takes a collection of ids; use fetch_resume for one")
+        keys = list(dict.fromkeys(application_key(i) for i in application_ids))
+        resumes: dict[str, ResumeFile | RecordRejected] = {}
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start : start + IN_CHUNK]
+            rows = self._query(
+                "JobApplication",
+                f"applicationId in ({','.join(chunk)})",
+                "applicationId,resume",
+                expand="resume",
+            )
+            found = {str(row.get("applicationId")): row for row in rows}
+            for key in chunk:
+                row = found.get(key)
+                if row is None or row.get("resume") is None:
+                    why = "no such application" if row is None else "the application has none"
+                    resumes[key] = RecordRejected(
+                        f"JobApplication({key}) has no resume to read: {why}",
+                        system=SYSTEM,
+                        record_id=key,
+                        field="resume",
+                    )
+                else:
+                    resumes[key] = _resume_file(row["resume"], key)
+        return resumes
+
     # -- writes -----------------------------------------------------------------------------
 
     def write(self, operation: str, records: list[dict[str, Any]]) -> list[WriteOutcome]:
         """Upsert `records` for one operation, in batches of at most 1000, one outcome each.
 
         Before sending, records are completed from the tenant: a status name becomes the
-        requisition's appStatusSetItemId, and a record an earlier write already created (found
-        by the operation's `match_on` fields) gets its key, so a retried create updates it.
+        requisition's appStatusSetItemId, a hub interview's canonical id (interviewSource)
+        becomes the applicationInterviewId of the interview record hrhub created, and a record
+        an earlier write already created (found by the operation's `match_on` fields) gets its
+        key, so a retried create updates it. A record that cannot be completed gets its own
+        outcome and is not sent.
         """
         op = self.operations.get(operation)
         if op is None:
@@ -207,9 +304,11 @@ class SuccessFactorsClient(ApiClient):
             raise ConfigError(f"no operation {operation!r} (known: {known})", system=SYSTEM)
         target, key = op["target"], op.get("key")
         prepared = [dict(r) for r in records]
-        outcomes: dict[int, WriteOutcome] = (
-            self._resolve_statuses(prepared) if operation == "application_status" else {}
-        )
+        resolve = {
+            "application_status": self._resolve_statuses,
+            "interview_assessment": self._resolve_interviews,
+        }.get(operation)
+        outcomes: dict[int, WriteOutcome] = resolve(prepared) if resolve else {}
         ready = [(i, r) for i, r in enumerate(prepared) if i not in outcomes]
         for start in range(0, len(ready), UPSERT_MAX):
             chunk = ready[start : start + UPSERT_MAX]
@@ -248,9 +347,13 @@ class SuccessFactorsClient(ApiClient):
 
     # -- completing records from the tenant -------------------------------------------------
 
-    def _query(self, entity_set: str, filter_: str, select: str) -> list[dict[str, Any]]:
+    def _query(
+        self, entity_set: str, filter_: str, select: str, expand: str | None = None
+    ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         params = {"$format": "json", "$filter": filter_, "$select": select}
+        if expand:
+            params["$expand"] = expand
         for page in self.paginate(
             f"{API}/{entity_set}",
             paginator=NextUrlPaginator("d.__next"),
@@ -313,6 +416,54 @@ class SuccessFactorsClient(ApiClient):
             record["appStatusSetItemId"] = item
         return rejected
 
+    def _resolve_interviews(self, records: list[dict[str, Any]]) -> dict[int, WriteOutcome]:
+        """interviewSource -> interviewRefId: the applicationInterviewId of the
+        JobApplicationInterview whose `source` is that hub interview's canonical id.
+
+        hrhub books its interviews itself; the invite's application_interview write creates
+        their SuccessFactors record, marked with that id. An assessment whose record is not
+        there (yet) is retriable: it waits in the queue for that write instead of failing.
+        """
+        found: dict[str, str] = {}
+        for row in self._query_in(
+            "JobApplicationInterview",
+            "source",
+            (r.get("interviewSource") for r in records),
+            "applicationInterviewId,source",
+            quote=True,
+        ):
+            interview_id = str(row["applicationInterviewId"])
+            previous = found.get(str(row["source"]))
+            if previous is None or int(interview_id) < int(previous):
+                found[str(row["source"])] = interview_id  # the first made, should two exist
+        refused: dict[int, WriteOutcome] = {}
+        for index, record in enumerate(records):
+            source = record.pop("interviewSource", None)
+            interview_id = found.get(str(source)) if source not in (None, "") else None
+            if interview_id is not None:
+                record["interviewRefId"] = interview_id
+                continue
+            error: RecordRejected | RetriableError
+            if source in (None, ""):
+                error = RecordRejected(
+                    f"InterviewOverallAssessment record {index} names no interview: "
+                    "interviewSource (the hub interview's canonical id) is required",
+                    system=SYSTEM,
+                    record_id=str(index),
+                    field="interviewSource",
+                )
+            else:
+                error = RetriableError(
+                    f"interview {source} is not in {SYSTEM} yet: no JobApplicationInterview "
+                    f"with source {source!r}. The interview record is created by the invite's "
+                    "application_interview write; this assessment waits for it",
+                    system=SYSTEM,
+                    record_id=str(source),
+                    field="interviewSource",
+                )
+            refused[index] = WriteOutcome(index=index, ok=False, error=error)
+        return refused
+
     def _status_items(self) -> dict[tuple[str, str], str]:
         """(status set, status name) -> appStatusId, read once per client.
 
@@ -346,6 +497,61 @@ class SuccessFactorsClient(ApiClient):
             match = found.get(tuple(str(record.get(f)) for f in match_on))
             if match is not None and key not in record:
                 record[key] = match
+
+
+def application_key(application_id: int | str) -> str:
+    """SAP's JobApplication key from a bare or canonical id; ValueError for anything else."""
+    text = str(application_id).strip() if isinstance(application_id, int | str) else ""
+    match = APPLICATION_ID.fullmatch(text)
+    if isinstance(application_id, bool) or match is None:
+        raise ValueError(
+            f"not a {SYSTEM} application id: {application_id!r} "
+            f"(expected 7001 or '{SYSTEM}:application:7001')"
+        )
+    return str(int(match.group(1)))
+
+
+def _resume_file(attachment: Any, key: str) -> ResumeFile:
+    """An application's resume Attachment (the `/resume` read's `d`, or the expanded `resume`)
+    -> ResumeFile; DataContractError naming the application."""
+    if not isinstance(attachment, dict):
+        raise DataContractError(
+            f"JobApplication({key})/resume answered {type(attachment).__name__}, "
+            "not an attachment object",
+            system=SYSTEM,
+            record_id=key,
+        )
+    if "__deferred" in attachment:
+        raise DataContractError(
+            f"JobApplication({key})/resume came back deferred: the tenant did not expand it",
+            system=SYSTEM,
+            record_id=key,
+            field="resume",
+        )
+    content = attachment.get("fileContent")
+    if not isinstance(content, str):
+        raise DataContractError(
+            f"JobApplication({key})/resume: fileContent is {type(content).__name__}, "
+            "expected base64 text",
+            system=SYSTEM,
+            record_id=key,
+            field="fileContent",
+        )
+    try:
+        # Edm.Binary is base64 text; some gateways wrap it in lines, which carry no data.
+        data = base64.b64decode("".join(content.split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DataContractError(
+            f"JobApplication({key})/resume: fileContent is not valid base64 ({exc})",
+            system=SYSTEM,
+            record_id=key,
+            field="fileContent",
+        ) from None
+    return ResumeFile(
+        file_name=str(attachment.get("fileName") or f"resume_{key}"),
+        mime_type=str(attachment.get("mimeType") or "application/octet-stream"),
+        content=data,
+    )
 
 
 def _literal(value: str, quote: bool) -> str:

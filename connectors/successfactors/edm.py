@@ -9,6 +9,8 @@ modelled. Sets with no public EDMX (``documented=False``) follow the research do
 Records are plain dicts keyed by property name. ``EntitySetDef.hidden`` names link columns a
 record may carry that the API never shows (SAP keeps them server-side, e.g. which application an
 audit-trail row belongs to); navigation joins may use them, responses must drop them.
+A ``Nav`` with ``computed=True`` joins nothing: the server builds its records from the source
+record (a resume Attachment is made from its application), so it has no ``on`` columns.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ NAMESPACE = "SFOData"
 STR, I64, I32 = "Edm.String", "Edm.Int64", "Edm.Int32"
 BOOL, DBL, DEC = "Edm.Boolean", "Edm.Double", "Edm.Decimal"
 DT, DTO = "Edm.DateTime", "Edm.DateTimeOffset"
-EDM_TYPES = frozenset({STR, I64, I32, BOOL, DBL, DEC, DT, DTO})
+BIN = "Edm.Binary"
+EDM_TYPES = frozenset({STR, I64, I32, BOOL, DBL, DEC, DT, DTO, BIN})
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class Nav:
 
     ``on`` pairs are (local column, target column); either may be a hidden link column.
     ``relationship`` is the Association name in ``$metadata`` (SAP's where documented).
+    ``computed``: no join; the server derives the target records from the source record and
+    ``on`` is empty. ``documented=False``: SAP's public EDMX of the owning set does not have
+    this navigation (it comes from another SAP API), like ``EntitySetDef.documented``.
     """
 
     name: str
@@ -71,6 +77,8 @@ class Nav:
     many: bool
     on: tuple[tuple[str, str], ...]
     relationship: str | None = None
+    computed: bool = False
+    documented: bool = True
 
 
 @dataclass(frozen=True)
@@ -258,7 +266,9 @@ _OUTSIDE_WORK = EntitySetDef(
 
 # --- documented sets: as in SAP's RCMJobApplication.edmx ---------------------------------
 # The EDMX has no resume-text property on JobApplication (resumes are attachments in SAP);
-# resumeUploadDate is the nearest documented field.
+# resumeUploadDate is the nearest documented field. The resume itself is the navigation
+# ``resume`` to a Foundation ``Attachment``: a tenant's application template field, absent
+# from the public RCM EDMX, hence documented=False.
 # ``status`` is creatable/updatable in the EDMX, but since release 1811 SAP refuses direct
 # status changes: the simulator enforces that as behaviour; the flags stay SAP's.
 
@@ -316,6 +326,14 @@ _JOB_APPLICATION = EntitySetDef(
             many=True,
             on=(("applicationId", "applicationId"),),
             relationship="JobApplicationAssessmentOrder_parent_JobApplication",
+        ),
+        Nav(
+            "resume",
+            "Attachment",
+            many=False,
+            on=(),
+            computed=True,
+            documented=False,
         ),
     ),
 )
@@ -579,6 +597,34 @@ _INDIVIDUAL_ASSESSMENT = EntitySetDef(
     documented=False,
 )
 
+# --- undocumented, from SAP's Foundation API rather than Recruiting ----------------------
+# A resume as SAP keeps it: an Attachment, reached from JobApplication's ``resume``. Only
+# the properties a resume read shows. The service reads it through that navigation only
+# (no writes, flags say so; the simulator refuses the set's own URL). No public EDMX gives
+# its flags or labels: filterable/sortable are hrhub's reading, labels are left to the name.
+
+_ATTACHMENT = EntitySetDef(
+    "Attachment",
+    key=("attachmentId",),
+    props=(
+        _p("attachmentId", I64, "----FS", nullable=False),
+        _p("fileName", STR, "----FS"),
+        _p("fileExtension", STR, "----F-"),
+        _p("mimeType", STR, "----F-"),
+        _p("fileContent", BIN, "------"),
+        _p("fileSize", I32, "------"),
+        _p("module", STR, "----F-"),
+        _p("moduleCategory", STR, "----F-"),
+        _p("documentCategory", STR, "----F-"),
+        _p("userId", STR, "----F-"),
+        _p("lastModifiedDateTime", DTO, "----FS"),
+    ),
+    creatable=False,
+    updatable=False,
+    upsertable=False,
+    documented=False,
+)
+
 ENTITY_SETS: dict[str, EntitySetDef] = {
     s.name: s
     for s in (
@@ -596,6 +642,7 @@ ENTITY_SETS: dict[str, EntitySetDef] = {
         _INTERVIEW,
         _OVERALL_ASSESSMENT,
         _INDIVIDUAL_ASSESSMENT,
+        _ATTACHMENT,
     )
 }
 
@@ -623,12 +670,17 @@ APPLICATION_STATUS_CODES: dict[str, int] = {
 
 
 def _check_model() -> None:
-    """Fail at import if a nav points at a set, or a column, the model does not have."""
+    """Fail at import if a nav points at a set, or a column, the model does not have, or a
+    computed nav names join columns (or a joined one none)."""
     for s in ENTITY_SETS.values():
         for n in s.navs:
             target = ENTITY_SETS.get(n.target)
             if target is None:
                 raise ValueError(f"{s.name}.{n.name}: unknown target {n.target}")
+            if n.computed == bool(n.on):
+                raise ValueError(
+                    f"{s.name}.{n.name}: computed navs have no `on`, joined ones need it"
+                )
             for local, remote in n.on:
                 if not (s.has_prop(local) or local in s.hidden):
                     raise ValueError(f"{s.name}.{n.name}: no column {local}")

@@ -15,6 +15,10 @@ API, so the connector and SAP's own pyodata client work against it as against a 
   updatable, status moves only through `appStatusSetItemId` with an audit trail;
 - auth: Basic `user@company` (LGN0010 when disabled) and the OAuth 2.0 SAML bearer flow
   (`/oauth/token`, `/oauth/validate`, LGN0006/LGN0007 on bad tokens);
+- resumes as SAP keeps them, Foundation `Attachment`s: `JobApplication(<id>L)/resume` (also
+  `JobApplication(applicationId=<id>L)/resume`) answers the attachment with its bytes base64
+  in `fileContent`, or SAP's 404 when the application has none; a JobApplication read with
+  `$expand=resume` carries the same attachment inline, or `"resume": null`;
 - SAP's error JSON on 4xx/5xx, a `sap-message` header on a 200 that stored truncated data,
   and the base's fault knobs (429 + Retry-After, 503 maintenance, drops, duplicates...).
 
@@ -23,7 +27,8 @@ its JobApplication, an education row its Candidate). That is the effective-datin
 dossier describes (§1.5): an incremental read returns records whose own fields did not change.
 
 Seed data is deterministic by `seed` (times relative to `as_of`) and fast: 100,000 candidates
-seed in a few seconds.
+seed in a few seconds. Resumes are deterministic by `seed` and application id, and some are
+bad input on purpose (see the class docstring).
 """
 
 from __future__ import annotations
@@ -142,6 +147,16 @@ REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     **{(child, col): (parent, key) for child, (col, parent, key) in PARENTS.items()},
 }
 
+# Resumes (Foundation `Attachment`, reached through JobApplication/resume): the share of
+# applications that have none, and of those whose file a text parser cannot read.
+RESUME_MISSING_SHARE = 0.02
+RESUME_UNREADABLE_SHARE = 0.01
+ATTACHMENT_ID_BASE = 500_000  # attachment ids live in their own sequence, apart from app ids
+# Sets of the model served only inline, through a computed navigation (edm.Nav.computed):
+# their records are built from the record that owns them, not stored, so the set's own URL
+# is refused rather than answered empty.
+INLINE_ONLY_SETS = frozenset({"Attachment"})
+
 # -- seed vocabulary ---------------------------------------------------------------------------
 
 STATUS_STEPS = [
@@ -254,7 +269,19 @@ class SuccessFactorsSimulator(SimulatorServer):
     """SAP SuccessFactors Recruiting (OData v2) on 127.0.0.1: one company, one API user, one
     registered OAuth client whose sandbox key pair is `private_key_pem` / `certificate_pem`.
 
-    Test helpers: `rows`, `touch`, `count_stream`, `resume_text`, `expire_tokens`.
+    Resumes are attachments, as in SAP: `JobApplication(<id>L)/resume`, or inline in
+    JobApplication reads with `$expand=resume` (one call for many). Like a real tenant's,
+    not all of them can be screened, and which ones is fixed by `seed` and the application id:
+    - about 2% (RESUME_MISSING_SHARE) of applications have no resume: the navigation answers
+      404 COE_ENTITY_NOT_FOUND and `$expand` shows `"resume": null` (as for applications
+      created through the API, which carry no resumeUploadDate);
+    - about 1% (RESUME_UNREADABLE_SHARE) carry a file no text parser reads: a scanned PDF
+      (image only, no text layer) or a legacy Word .doc, a few KB each, labelled with their
+      true mimeType;
+    - the rest are the `resume_text` encoded UTF-8, mimeType text/plain.
+
+    Test helpers: `rows`, `touch`, `count_stream`, `resume_text`, `resume_kind`,
+    `expire_tokens`.
     """
 
     system: ClassVar[str] = "successfactors"
@@ -337,20 +364,17 @@ class SuccessFactorsSimulator(SimulatorServer):
     def resume_text(self, application_id: int) -> str:
         """The resume an application came with, as plain text.
 
-        SAP keeps resumes as attachments; the RCM EDMX has no resume property (edm.py), so
-        the simulator offers the text here, built from the candidate's profile and background.
+        Built from the candidate's profile and background. It is what the attachment holds
+        when `resume_kind` is "text"; for "missing" and "unreadable" the API does not serve it.
         """
         with self.lock:
-            app = self.tables["JobApplication"].get((application_id,))
-            if app is None:
-                raise KeyError(f"no JobApplication {application_id}")
-            cand = self.tables["Candidate"][(app["candidateId"],)]
-            req = self.tables["JobRequisition"].get((app["jobReqId"],))
-            edu = self._related("CandidateBackground_Education", "candidateId", cand["candidateId"])
-            work = self._related(
-                "CandidateBackground_OutsideWorkExperience", "candidateId", cand["candidateId"]
-            )
-        return _resume(cand, req, edu, work, random.Random(self.seed * 1_000_003 + application_id))
+            return self._resume_text_of(self._application(application_id))
+
+    def resume_kind(self, application_id: int) -> str:
+        """What `JobApplication(<id>L)/resume` serves: "text" (the `resume_text`, UTF-8),
+        "missing" (404) or "unreadable" (a binary file no text parser reads)."""
+        with self.lock:
+            return self._resume_kind_of(self._application(application_id))
 
     def bearer_token(self) -> str:
         """A token for the API user, as `/oauth/token` would issue (tests skip the SAML hop)."""
@@ -561,6 +585,65 @@ class SuccessFactorsSimulator(SimulatorServer):
             self._put(parent_set, row)
             set_name, link = parent_set, PARENTS.get(parent_set)
 
+    # == resumes ===================================================================================
+
+    def _application(self, application_id: int) -> dict[str, Any]:
+        app = self.tables["JobApplication"].get((application_id,))
+        if app is None:
+            raise KeyError(f"no JobApplication {application_id}")
+        return app
+
+    def _resume_text_of(self, app: dict[str, Any]) -> str:
+        cand = self.tables["Candidate"][(app["candidateId"],)]
+        req = self.tables["JobRequisition"].get((app["jobReqId"],))
+        edu = self._related("CandidateBackground_Education", "candidateId", cand["candidateId"])
+        work = self._related(
+            "CandidateBackground_OutsideWorkExperience", "candidateId", cand["candidateId"]
+        )
+        rng = random.Random(self.seed * 1_000_003 + app["applicationId"])
+        return _resume(cand, req, edu, work, rng)
+
+    def _resume_rng(self, app: dict[str, Any]) -> random.Random:
+        """The resume file's own generator: a string seed is hashed the same in every run."""
+        return random.Random(f"resume:{self.seed}:{app['applicationId']}")
+
+    def _resume_kind_of(self, app: dict[str, Any]) -> str:
+        if app.get("resumeUploadDate") is None:
+            return "missing"
+        roll = self._resume_rng(app).random()
+        if roll < RESUME_MISSING_SHARE:
+            return "missing"
+        if roll < RESUME_MISSING_SHARE + RESUME_UNREADABLE_SHARE:
+            return "unreadable"
+        return "text"
+
+    def _resume_attachment(self, app: dict[str, Any]) -> dict[str, Any] | None:
+        """The application's resume as an Attachment record (Python values), or None."""
+        kind = self._resume_kind_of(app)
+        if kind == "missing":
+            return None
+        if kind == "text":
+            content = self._resume_text_of(app).encode("utf-8")
+            extension, mime_type = "txt", "text/plain"
+        else:
+            rng = self._resume_rng(app)
+            rng.random()  # the draw _resume_kind_of made
+            content, extension, mime_type = _unreadable_file(rng)
+        app_id = app["applicationId"]
+        return {
+            "attachmentId": ATTACHMENT_ID_BASE + app_id,
+            "fileName": f"resume_{app_id}.{extension}",
+            "fileExtension": extension,
+            "mimeType": mime_type,
+            "fileContent": base64.b64encode(content).decode("ascii"),
+            "fileSize": len(content),
+            "module": "RECRUITING",
+            "moduleCategory": "RESUME",
+            "documentCategory": None,
+            "userId": str(app["candidateId"]),
+            "lastModifiedDateTime": app["resumeUploadDate"],
+        }
+
     # == auth ======================================================================================
 
     def _authenticate(self, req: Request) -> str:
@@ -723,11 +806,20 @@ class SuccessFactorsSimulator(SimulatorServer):
 
     # == metadata and reads ========================================================================
 
-    def _set_def(self, name: str) -> EntitySetDef:
+    def _set_def(self, name: str, *, addressed: bool = True) -> EntitySetDef:
+        """The set a URL or upsert names; 404 if unknown. A set served only inline is refused
+        when `addressed` (its own URL): it has no stored records to answer with."""
         set_def = ENTITY_SETS.get(name)
         if set_def is None:
             raise ODataError(
                 404, "COE_ENTITY_NOT_FOUND", f"[COE0019]Entity set {name} does not exist."
+            )
+        if addressed and name in INLINE_ONLY_SETS:
+            raise ODataError(
+                400,
+                BAD,
+                f"{name} is served here only through JobApplication's resume: "
+                f"JobApplication(<id>L)/resume or $expand=resume.",
             )
         return set_def
 
@@ -760,7 +852,7 @@ class SuccessFactorsSimulator(SimulatorServer):
     def set_metadata(self, req: Request, set_name: str) -> Response:
         """Per-entity metadata: SAP serves a document scoped to the set; the same model here."""
         self._authenticate(req)
-        self._set_def(set_name)
+        self._set_def(set_name, addressed=False)
         return Response(200, self._metadata(set_name), content_type="application/xml;charset=utf-8")
 
     @route("GET", r"/odata/v2/(?P<set_name>\w+)/\$count")
@@ -807,6 +899,7 @@ class SuccessFactorsSimulator(SimulatorServer):
     @route("GET", r"/odata/v2/(?P<set_name>\w+)\((?P<key>[^)]*)\)/(?P<nav>\w+)")
     @_odata
     def get_navigation(self, req: Request, set_name: str, key: str, nav: str) -> Response:
+        """`Set(key)/nav`: the related records; an empty to-one (a missing resume) is 404."""
         self._authenticate(req)
         self._check_format(req)
         set_def = self._set_def(set_name)
@@ -842,11 +935,21 @@ class SuccessFactorsSimulator(SimulatorServer):
 
     def _resolve(self, row: dict[str, Any], nav: Nav) -> list[dict[str, Any]]:
         """The records a navigation of `row` points at (also the $filter path resolver)."""
+        if nav.computed:
+            return self._computed(row, nav)
         (local, remote), *rest = nav.on
         found = self._related(nav.target, remote, row.get(local))
         for local_col, remote_col in rest:
             found = [r for r in found if r.get(remote_col) == row.get(local_col)]
         return found
+
+    def _computed(self, row: dict[str, Any], nav: Nav) -> list[dict[str, Any]]:
+        """A computed navigation's records, built from `row`: the only one is a
+        JobApplication's resume, its Attachment or nothing (a JSON null when expanded)."""
+        if (nav.name, nav.target) == ("resume", "Attachment"):
+            attachment = self._resume_attachment(row)
+            return [] if attachment is None else [attachment]
+        raise NotImplementedError(f"no computed navigation {nav.name} to {nav.target}")
 
     def _page_size_of(self, req: Request) -> int:
         raw = req.arg("customPageSize")
@@ -1790,6 +1893,23 @@ def _resume(
         ] or ["(none given)"]
         lines.append("Skills: " + ", ".join(chosen))
     return "\n".join(lines) + "\n"
+
+
+def _unreadable_file(rng: random.Random) -> tuple[bytes, str, str]:
+    """(content, extension, mimeType) of a resume no text parser reads, a few KB: a scanned
+    PDF (one page image, no text layer) or a legacy Word .doc (OLE2 compound file)."""
+    noise = rng.randbytes(2048 + rng.randrange(4096))
+    if rng.random() < 0.5:
+        image = (
+            b"1 0 obj\n<< /Type /XObject /Subtype /Image /Width 1654 /Height 2339 "
+            b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode /Length "
+            + str(len(noise)).encode()
+            + b" >>\nstream\n"
+        )
+        pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + image + noise + b"\nendstream\nendobj\n%%EOF\n"
+        return pdf, "pdf", "application/pdf"
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16) + b"\x3e\x00\x03\x00\xfe\xff"
+    return ole2 + noise, "doc", "application/msword"
 
 
 def _until(end: datetime | None, fmt: str, ongoing: str) -> str:

@@ -8,6 +8,7 @@ for `/uapws/...`, the `{code, message}` envelope for YonBIP paths.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -63,6 +64,24 @@ class YonyouSimulator(NcSoapFace, BipFace, SimulatorServer):
             if stream == "nc_applicants":
                 return len(self.data.applicants)
         raise KeyError(f"the yonyou simulator has no stream {stream!r}")
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Copies of one store table, for reconciliations and tests (read-only): "persons"
+        (origin "seed" or the hrhub record that created the pre-hire), "applicants",
+        "interview_results" and "checkins" (by the caller's bill id or code), "requisitions"."""
+        data = self.data
+        sources = {
+            "persons": data.persons,
+            "applicants": data.applicants,
+            "interview_results": data.results,
+            "checkins": data.checkins,
+            "requisitions": data.requisitions,
+        }
+        if table not in sources:
+            known = ", ".join(sources)
+            raise KeyError(f"the yonyou simulator has no table {table!r} (known: {known})")
+        with data.lock:
+            return [dataclasses.asdict(row) for row in sources[table].values()]  # copies
 
     # -- faults in the format of the face that was called --------------------------------------
 

@@ -191,6 +191,34 @@ BENCHMARKS: dict[str, Benchmark] = {
             default=200_000,
             steps=4,
         ),
+        Benchmark(
+            name="flow_e2e",
+            summary=(
+                "N candidates through candidate_flow's steps against the simulators on "
+                "loopback (extract, screen with resumes read from SuccessFactors, schedule, "
+                "invite, push every system; fresh SQLite ledger), each step timed, the total "
+                "projected to 100,000 candidates."
+            ),
+            target="100,000 candidates in under 10 minutes (projected from N)",
+            function="flow:flow_e2e",
+            param="candidates",
+            default=100_000,
+            steps=12,
+            minimum=50,
+        ),
+        Benchmark(
+            name="flow_incremental",
+            summary=(
+                "The flow's steps on N candidates, then again after 1% of the applications "
+                "changed in SuccessFactors: the second run's time against the first."
+            ),
+            target="incremental <= 3% of the full run",
+            function="flow:flow_incremental",
+            param="candidates",
+            default=20_000,
+            steps=26,
+            minimum=50,
+        ),
     )
 }
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Any
 
 from rich.console import Console
 
-console = Console()
+# Piped output (CI logs, `| tee`) has no terminal width: rich would squeeze tables to 80
+# columns and cut their cells; 140 keeps them whole. $COLUMNS still wins.
+_WIDTH = None if os.environ.get("COLUMNS") else 140
+console = Console(width=_WIDTH if not sys.stdout.isatty() else None)
 err_console = Console(stderr=True)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -34,8 +36,12 @@ def bench(
     if name is not None and name not in BENCHMARKS:
         fail(f"no benchmark {name!r} (known: {', '.join(BENCHMARKS)})")
     chosen = [get_benchmark(name)] if name else list(BENCHMARKS.values())
+    # With --json, stdout carries the one document: anything a benchmark's code prints on its
+    # way (Airflow's SDK logs to stdout) goes to stderr instead.
+    quiet = contextlib.redirect_stdout(sys.stderr) if json_output else contextlib.nullcontext()
     try:
-        results = run_all(chosen, scale, on_result=None if json_output else print_result)
+        with quiet:
+            results = run_all(chosen, scale, on_result=None if json_output else print_result)
     except (RuntimeError, TimeoutError) as exc:
         fail(str(exc), code=1)
     if json_output:

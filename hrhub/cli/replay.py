@@ -33,7 +33,10 @@ def default_actor() -> str:
 def replay(
     system: Annotated[str | None, typer.Option("--system", help="Only this system.")] = None,
     stage: Annotated[
-        str | None, typer.Option("--stage", help="Only 'extract' or 'push' letters.")
+        str | None,
+        typer.Option(
+            "--stage", help="Only 'extract', 'push' or 'step' (screening, scheduling) letters."
+        ),
     ] = None,
     ids: Annotated[
         list[int] | None, typer.Option("--id", help="Only these letter ids (repeatable).")

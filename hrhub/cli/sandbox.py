@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -30,6 +31,14 @@ def up(
             "token_expiry=1,drop=0.02,slow_page_ms=200,duplicate=0.05,out_of_order=1,seed=7",
         ),
     ] = "",
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="A simulator's option, SYSTEM.NAME=VALUE (repeatable), e.g. "
+            "--set successfactors.candidates=5000 --set interview_room.auto_start=true.",
+        ),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="One JSON line per system, for scripts.")
     ] = False,
@@ -45,8 +54,8 @@ def up(
     # Installed before anything is printed: whoever reads our first line may stop us at once.
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        systems = start_sandbox(only, faults)
-    except (ConfigError, ValueError) as exc:
+        systems = start_sandbox(only, faults, parse_settings(settings or []))
+    except (ConfigError, ValueError, TypeError) as exc:
         fail(str(exc))
     try:
         for system in systems:
@@ -63,3 +72,20 @@ def up(
             stopped.wait()
     finally:
         stop_sandbox(systems)
+
+
+def parse_settings(items: list[str]) -> dict[str, dict[str, Any]]:
+    """`SYSTEM.NAME=VALUE` items as simulator options; a value is read as JSON when it can be
+    (numbers, true/false), else kept as text."""
+    options: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        system, dot, name = key.partition(".")
+        if not sep or not dot or not system or not name:
+            raise ValueError(f"--set {item!r}: expected SYSTEM.NAME=VALUE")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        options.setdefault(system, {})[name] = value
+    return options

@@ -5,8 +5,12 @@ had, and closed only once requeued; the next push sends it. A letter of a write 
 (no outbox item) is mapped again with the current out-mapping and queued. An extract letter (a
 record that did not map or validate) is mapped again from its stored raw payload with the
 CURRENT in-mapping, since a person may have fixed the mapping; it is staged and closed if it now
-maps, else it stays open with the new reason. Every attempt is an audit entry. Replaying twice
-changes nothing: closed letters are not replayed, outbox keys and staging are idempotent.
+maps, else it stays open with the new reason. A step letter (system `hrhub`: a resume that
+could not be screened, an interview that could not be booked or ordered) sends its record back
+to the stage the step reads, and the step's next run tries it again with what a person fixed
+(the resume, the job profile, the interviewers' time). Every attempt is an audit entry.
+Replaying twice changes nothing: closed letters are not replayed, outbox keys and staging are
+idempotent.
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ from hrhub.ledger import DeadLetter, Ledger, LedgerInputError, OutboxStatus, Sta
 from hrhub.mapping import MappingError, load_mapping
 from hrhub.models import model_for
 
-EXTRACT, PUSH = "extract", "push"
-STAGES = (EXTRACT, PUSH)
+EXTRACT, PUSH, STEP = "extract", "push", "step"
+STAGES = (EXTRACT, PUSH, STEP)
+HUB = "hrhub"  # the system name of the hub's own steps in dead letters
+# The stage each step reads, per entity of its letters: a replayed record goes back there.
+RETRY_STAGE = {"screening_result": "extracted", "interview": "extracted"}
 
 REPLAYED = "replayed"
 STILL_FAILING = "still_failing"
@@ -92,7 +99,10 @@ class _StillFailing(Exception):
 
 
 def letter_stage(letter: DeadLetter) -> str:
-    """'push' for a write (outbox item, or an operation that did not map), else 'extract'."""
+    """'push' for a write (outbox item, or an operation that did not map), 'step' for a hub
+    step's letter, else 'extract'."""
+    if letter.system == HUB and letter.outbox_key is None:
+        return STEP
     if letter.outbox_key is not None:
         return PUSH
     return EXTRACT if _streams_for(letter) else PUSH
@@ -163,6 +173,8 @@ def _replay_one(
             outcome.reason = _requeue(ledger, letter, dry_run)
         elif stage == PUSH:
             outcome.reason = _remap_write(ledger, letter, dry_run)
+        elif stage == STEP:
+            outcome.reason = _retry_step(ledger, letter, dry_run)
         else:
             outcome.reason = _remap_record(ledger, letter, dry_run, batch_id)
     except _StillFailing as exc:
@@ -224,6 +236,19 @@ def _remap_write(ledger: Ledger, letter: DeadLetter, dry_run: bool) -> str:
     if not dry_run:
         ledger.enqueue(letter.system, letter.entity, letter.record_id, payload, mapping.version)
     return f"{letter.entity} {letter.record_id} mapped with {mapping.version} and queued"
+
+
+def _retry_step(ledger: Ledger, letter: DeadLetter, dry_run: bool) -> str:
+    """Send a step's record back to the stage the step reads; its next run tries again."""
+    found = ledger.get_records([letter.record_id])
+    if found and found[0].stage == "dead_letter":
+        stage = RETRY_STAGE.get(letter.entity, "extracted")
+        if not dry_run:
+            ledger.set_stage([letter.record_id], stage)
+        return f"{letter.record_id} back at stage {stage}; the next run retries it"
+    # The step never moved it (an application waiting for a slot stays shortlisted): closing
+    # the letter is what lets the step take it again.
+    return f"{letter.record_id}: the next run of its step retries it"
 
 
 def _remap_record(ledger: Ledger, letter: DeadLetter, dry_run: bool, batch_id: str) -> str:

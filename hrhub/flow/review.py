@@ -28,7 +28,7 @@ from hrhub.ledger.tables import (
     to_json_value,
 )
 from hrhub.mapping import MappingError, load_mapping
-from hrhub.models import DECISION_RECOMMENDATION, Decision, InterviewResult
+from hrhub.models import DECISION_RECOMMENDATION, Decision, InterviewResult, Stage
 
 # Canonical keys that carry the decision; a payload in canonical form is rewritten through them.
 _CANONICAL_DECISION_KEYS = ("decision", "recommendation", "overall_score")
@@ -186,6 +186,12 @@ def decide(
             "writes_held": len(hold.writes),
         },
     )
+    application = hold.result.get("application_id")
+    if isinstance(application, str):
+        # Decided: no longer waiting for a person. A result set aside leaves the application
+        # interviewed, with no automated result standing.
+        stage = Stage.INTERVIEWED if choice is ReviewDecision.REJECT else Stage.SCORED
+        ledger.set_stage([application], stage.value)
     return DecisionOutcome(result_id, _STATUS_OF[choice].value, before, after, queued)
 
 

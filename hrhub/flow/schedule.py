@@ -40,7 +40,15 @@ from hrhub.scheduling import (
     reschedule,
 )
 
-__all__ = ["RescheduleSummary", "ScheduleSummary", "reschedule_interviews", "schedule_interviews"]
+__all__ = [
+    "RescheduleSummary",
+    "ScheduleSummary",
+    "interview_notice",
+    "interview_remote_id",
+    "reschedule_interviews",
+    "schedule_interviews",
+    "shortlisted_applications",
+]
 
 NOTICE_SYSTEM, NOTICE_OPERATION = "dingtalk", "work_notification"
 LINK_GRACE = timedelta(hours=1)  # a moved interview's link stays valid this long after its end
@@ -52,6 +60,7 @@ class ScheduleSummary:
     requested: int = 0
     already_booked: int = 0
     waiting_for_hr: int = 0  # refused before; open dead letters wait for HR's replay
+    next_run: int = 0  # the candidate's other application is booked first; this one next run
     scheduled: int = 0
     dead_letters: int = 0
 
@@ -83,9 +92,15 @@ def schedule_interviews(
     ]
     summary.already_booked = sum(a["application_id"] in booked_for for a in applications)
     summary.waiting_for_hr = len(applications) - len(wanted) - summary.already_booked
+    # One booking per candidate and run (the planner books people, not applications): a
+    # candidate shortlisted for two jobs gets the second interview on the next run.
+    by_candidate: dict[str, Mapping[str, Any]] = {}
+    for application in wanted:
+        by_candidate.setdefault(str(application["candidate_id"]), application)
+    summary.next_run = len(wanted) - len(by_candidate)
+    wanted = list(by_candidate.values())
     if not wanted:
         return summary
-    by_candidate = {str(a["candidate_id"]): a for a in wanted}
     booked: dict[str, list[Interval]] = {}
     for interview in open_interviews:
         for person in interview.interviewer_ids:
@@ -126,6 +141,32 @@ def schedule_interviews(
     return summary
 
 
+def shortlisted_applications(
+    ledger: Ledger, interviewer_ids: Sequence[str] = (), limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The applications waiting at `shortlisted`, as `schedule_interviews` takes them: each
+    with its candidate's stated availability and the interviewers it may be booked with."""
+    applications = ledger.get_records(ledger.ids_in_stage("application", "shortlisted", limit))
+    candidates = {
+        r.canonical_id: r
+        for r in ledger.get_records(str(a.payload.get("candidate_id")) for a in applications)
+    }
+    out = []
+    for application in applications:
+        candidate = candidates.get(str(application.payload.get("candidate_id")))
+        out.append(
+            {
+                "application_id": application.canonical_id,
+                "candidate_id": str(application.payload.get("candidate_id")),
+                "interviewer_ids": list(interviewer_ids),
+                "availability": list(candidate.payload.get("availability") or [])
+                if candidate
+                else [],
+            }
+        )
+    return out
+
+
 def _open_interviews(ledger: Ledger) -> list[Interview]:
     return [
         Interview.model_validate(r.payload)
@@ -134,10 +175,16 @@ def _open_interviews(ledger: Ledger) -> list[Interview]:
     ]
 
 
+def interview_remote_id(application_id: str) -> str:
+    """The hub's id of an application's AI interview: one per application, so a rerun books
+    the same interview (and any step can find it from the application)."""
+    return f"{str(application_id).rsplit(':', 1)[-1]}-ai"
+
+
 def _booked(
     application: Mapping[str, Any], slot: Slot, room_url: str, secret: str, now: datetime
 ) -> Interview:
-    remote = f"{str(application['application_id']).rsplit(':', 1)[-1]}-ai"
+    remote = interview_remote_id(str(application["application_id"]))
     interview = Interview(
         source_system="hrhub",
         remote_id=remote,
@@ -254,16 +301,38 @@ def _moved(
 
 
 def _notice(ledger: Ledger, interview: Interview, recipient: str, language: str) -> dict[str, Any]:
+    start = interview.slot_start.astimezone(ZoneInfo(interview.timezone))
+    return interview_notice(
+        interview,
+        # One notice per move: a second move of the same interview is a second notice.
+        canonical_id=f"hrhub:notification:reschedule-{interview.remote_id}-{start:%Y%m%d%H%M}",
+        template="reschedule",
+        recipient=recipient,
+        language=language,
+        job_title=_job_title(ledger, interview.application_id),
+    )
+
+
+def interview_notice(
+    interview: Interview,
+    *,
+    canonical_id: str,
+    template: str,
+    recipient: str,
+    language: str,
+    job_title: str,
+) -> dict[str, Any]:
+    """The facts of a notice about one interview (mappings/dingtalk/work_notification.out.yaml
+    maps them), its times in the interview's own time zone."""
     zone = ZoneInfo(interview.timezone)
     start, end = interview.slot_start.astimezone(zone), interview.slot_end.astimezone(zone)
     expires = interview.link_expires_at.astimezone(zone) if interview.link_expires_at else end
     return {
-        # One notice per move: a second move of the same interview is a second notice.
-        "canonical_id": f"hrhub:notification:reschedule-{interview.remote_id}-{start:%Y%m%d%H%M}",
+        "canonical_id": canonical_id,
         "recipient": recipient,
-        "template": "reschedule",
+        "template": template,
         "language": language,
-        "job_title": _job_title(ledger, interview.application_id),
+        "job_title": job_title,
         "slot_text": f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}",
         "link_expires_text": f"{expires:%m-%d %H:%M}",
         "link_url": interview.link_url,

@@ -28,7 +28,7 @@ from hrhub.flow.push import enqueue_writes
 from hrhub.flow.review import PendingWrite, hold_for_review
 from hrhub.ledger import Ledger, StagedRecord, StageInput
 from hrhub.mapping import MappingError, load_mapping
-from hrhub.models import InterviewAnalysis, InterviewResult
+from hrhub.models import InterviewAnalysis, InterviewResult, Stage
 from hrhub.scoring.audio import UnusableAudio, analyse_audio
 from hrhub.scoring.interview import (
     CompetencyModel,
@@ -262,6 +262,12 @@ def _write_batch(ledger: Ledger, done: list[_Scored], summary: ScoreSummary) -> 
     if done:
         ledger.stage([StageInput.of(item.result) for item in done], batch_id=summary.batch_id)
         summary.scored += len(done)
+        # The applications' flow stage: waiting for a person, or scored and on its way out.
+        review = [i.result.application_id for i in done if i.result.human_review]
+        scored = [i.result.application_id for i in done if not i.result.human_review]
+        ledger.set_stage(review, Stage.IN_REVIEW.value)
+        ledger.set_stage(scored, Stage.SCORED.value)
+        ledger.set_stage([i.result.interview_id for i in done], Stage.INTERVIEWED.value)
 
 
 def _pending_writes(item: _Scored) -> list[PendingWrite]:

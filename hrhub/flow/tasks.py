@@ -7,30 +7,45 @@ import of connectors, pydantic models or the ledger.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import BaseHook
 
+from connectors._core.errors import ConfigError, RecordRejected
 from connectors._core.registry import get_connector, registry
 from hrhub.flow.extract import extract_stream, planned_streams
+from hrhub.flow.hire import onboard_hires as hire_step
+from hrhub.flow.invite import invite_booked
+from hrhub.flow.job_profiles import JobProfiles
 from hrhub.flow.lineage import OperationRecorder, emit_extract_lineage, emit_push_lineage
 from hrhub.flow.onboard import CHECKIN_OPERATIONS, first_week_checkins
-from hrhub.flow.push import push
+from hrhub.flow.push import PushSummary, push
+from hrhub.flow.schedule import schedule_interviews, shortlisted_applications
 from hrhub.flow.score import RESULT_OPERATIONS
 from hrhub.flow.score import score_interviews as score_step
-from hrhub.ledger import Ledger
+from hrhub.flow.screen import screen_applications
+from hrhub.ledger import Ledger, StagedRecord
+from hrhub.scheduling import Policy
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "extract",
+    "invite",
+    "onboard_hires",
     "plan_extract",
     "push_writes",
     "queue_first_week_checkins",
     "report",
+    "schedule",
     "score_interviews",
+    "screen",
 ]
+
+INTERVIEWER_POOL = 20  # DingTalk on-job people the schedule books AI-interview observers from
+SCHEDULE_DAYS = 7  # how far ahead interviews are booked
 
 
 def plan_extract() -> list[dict[str, str]]:
@@ -109,11 +124,16 @@ def queue_first_week_checkins(day: str, days: int = 7) -> dict[str, Any]:
 
 
 def push_writes(system: str, conn_id: str | None = None) -> dict[str, Any]:
-    """Send what the outbox owes `system` and settle each record (receipt or dead letter)."""
+    """Send what the outbox owes `system` and settle each record (receipt or dead letter).
+    With nothing owed the connection is not opened (a system without one is not in use)."""
+    ledger = Ledger.open()
+    if not ledger.owed(system):
+        log.info("push %s: nothing owed", system)
+        return PushSummary(system).as_dict()
     hook = get_connector(system).hook_class()(conn_id=conn_id)
     sent = OperationRecorder()
     try:
-        summary = push(system, client=sent.wrap(hook.get_conn()), ledger=Ledger.open())
+        summary = push(system, client=sent.wrap(hook.get_conn()), ledger=ledger)
     finally:
         hook.close()
         emit_push_lineage(system, sent.operations)  # what was written, even if a call failed
@@ -164,3 +184,97 @@ def _result_targets_connected() -> set[str]:
             continue
         connected.add(system)
     return connected
+
+
+def screen(chunk_size: int = 500) -> dict[str, Any]:
+    """Screen the applications waiting at `extracted`, resumes read from their own systems in
+    bulk (a system whose client cannot read resumes letters its applications, saying so)."""
+    with ExitStack() as stack:
+        clients: dict[str, Any] = {}
+
+        def resumes_of(system: str, records: list[StagedRecord]) -> dict[str, Any]:
+            client = clients.get(system)
+            if client is None:
+                hook = get_connector(system).hook_class()()
+                stack.callback(hook.close)
+                client = clients[system] = hook.get_conn()
+            if not hasattr(client, "fetch_resumes"):
+                missing = ConfigError(f"hrhub cannot read resumes from {system}", system=system)
+                return dict.fromkeys((r.canonical_id for r in records), missing)
+            found = client.fetch_resumes([r.remote_id for r in records])
+            return {
+                r.canonical_id: getattr(found.get(r.remote_id), "content", found.get(r.remote_id))
+                for r in records
+            }
+
+        summary = screen_applications(
+            Ledger.open(), resumes=resumes_of, profiles=JobProfiles.load(), chunk_size=chunk_size
+        )
+    log.info("screen: %s", summary.as_dict())
+    return summary.as_dict()
+
+
+def schedule(now: str | None = None, days: int = SCHEDULE_DAYS) -> dict[str, Any]:
+    """Book the shortlisted applications inside DingTalk working time of the interviewer pool
+    (`now`: ISO time, default the wall clock; the window starts the next day)."""
+    start = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    policy = Policy(
+        window_start=start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1),
+        window_end=start.replace(hour=0, minute=0, second=0, microsecond=0)
+        + timedelta(days=1 + days),
+    )
+    ledger = Ledger.open()
+    applications = shortlisted_applications(ledger)
+    if not applications:
+        return {"requested": 0}
+    dingtalk = get_connector("dingtalk").hook_class()()
+    room = get_connector("interview_room").hook_class()()
+    try:
+        people = dingtalk.get_conn()
+        pool = sorted(people.onjob_userids())[:INTERVIEWER_POOL]
+        busy = people.busy_intervals(pool, policy.window_start, policy.window_end)
+        door = room.get_conn()
+        summary = schedule_interviews(
+            ledger=ledger,
+            applications=applications,
+            busy={k: [b.as_dict() for b in v] for k, v in busy.items()},
+            policy=policy,
+            room_url=f"{door.base_url}/room",
+            link_secret=door.link_secret,
+            now=start,
+        )
+    finally:
+        dingtalk.close()
+        room.close()
+    log.info("schedule: %s", summary.as_dict())
+    return summary.as_dict()
+
+
+def invite() -> dict[str, Any]:
+    """Queue the order, status and notice of every newly booked interview."""
+    dingtalk = get_connector("dingtalk").hook_class()()
+    try:
+        people = dingtalk.get_conn()
+
+        def recipient(candidate: dict[str, Any]) -> str | None:
+            for phone in candidate.get("phones") or []:
+                try:
+                    return people.userid_by_mobile(str(phone))
+                except RecordRejected:  # not in the company's DingTalk: an external candidate
+                    continue
+            return None
+
+        summary = invite_booked(Ledger.open(), profiles=JobProfiles.load(), recipient=recipient)
+    finally:
+        dingtalk.close()
+    log.info("invite: %s", summary.as_dict())
+    return summary.as_dict()
+
+
+def onboard_hires() -> dict[str, Any]:
+    """Queue every new hire's pre-hire in the eHR, DingTalk pre-entry and attendance employee."""
+    spec = get_connector("yonyou")
+    flavor = connection_flavors().get("yonyou") or spec.default_flavor
+    summary = hire_step(Ledger.open(), yonyou_flavor=flavor, now=datetime.now(UTC))
+    log.info("onboard: %s", summary.as_dict())
+    return summary.as_dict()

@@ -19,7 +19,19 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import URL, Engine, and_, create_engine, event, func, make_url, or_, text, update
+from sqlalchemy import (
+    URL,
+    Engine,
+    and_,
+    case,
+    create_engine,
+    event,
+    func,
+    make_url,
+    or_,
+    text,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, col, select
@@ -551,6 +563,22 @@ class Ledger:
 
         return self._write(work)
 
+    def owed(self, target_system: str) -> int:
+        """Writes not settled yet for one target (pending or in flight): a push task with none
+        to send need not even open its connection."""
+        stmt = (
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(
+                OutboxItem.target_system == target_system,
+                col(OutboxItem.status).in_(
+                    [OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value]
+                ),
+            )
+        )
+        with self._read() as session:
+            return int(session.exec(stmt).one())
+
     def complete(self, key: str, remote_id: str) -> Receipt:
         """Record that a write landed: receipt and done, together. Twice is harmless."""
 
@@ -661,6 +689,22 @@ class Ledger:
             if written_before is not None:
                 stmt = stmt.where(col(Receipt.written_at) < written_before)
             return [(receipt, item) for receipt, item in session.exec(stmt)]
+
+    def iter_writes(
+        self, target_system: str, entity: str, *, chunk_size: int = 1000
+    ) -> Iterator[tuple[OutboxItem, Receipt | None]]:
+        """Every write of one operation with its receipt (None: not landed), in key order,
+        streamed `chunk_size` rows at a time from one query (as `verify_audit` reads the
+        chain), so a reconciliation reads 100,000 payloads with flat memory."""
+        stmt = (
+            select(OutboxItem, Receipt)
+            .outerjoin(Receipt, col(Receipt.idempotency_key) == col(OutboxItem.idempotency_key))
+            .where(OutboxItem.target_system == target_system, OutboxItem.entity == entity)
+            .order_by(col(OutboxItem.idempotency_key))
+            .execution_options(yield_per=chunk_size)
+        )
+        with self._read() as session:
+            yield from session.exec(stmt)
 
     # ----------------------------------------------------------------- dead letters
 
@@ -856,6 +900,23 @@ class Ledger:
             ).all()
         return set(rows)
 
+    def staged_fields(
+        self, entity: str, fields: Sequence[str], *, where: Mapping[str, str] | None = None
+    ) -> list[tuple[str | None, ...]]:
+        """Top-level payload fields of every staged record of `entity` (as text), optionally
+        only where payload fields equal the given values; read in SQL, so a step can rank
+        100,000 screening results without loading their payloads."""
+        payload = col(StagedRecord.payload)
+        stmt = select(*(payload[name].as_string() for name in fields)).where(
+            StagedRecord.entity == entity
+        )
+        for name, value in (where or {}).items():
+            stmt = stmt.where(payload[name].as_string() == value)
+        with self._read() as session:
+            rows = session.exec(stmt).all()
+        # One column comes back as bare values, several as rows.
+        return [(row,) for row in rows] if len(fields) == 1 else [tuple(row) for row in rows]
+
     def open_dead_letter_ids(self, system: str, entity: str) -> set[str]:
         """Record ids of one system's entity waiting in dead letters."""
         with self._read() as session:
@@ -884,6 +945,77 @@ class Ledger:
                 "audit_entries": count_entries(session),
                 "cursors": _cursor_rows(session),
             }
+
+    def flow_counts(self) -> dict[str, Any]:
+        """What the flow summary counts, aggregated by the database in one read transaction
+        (a run of 100,000 candidates is never loaded): staged records per entity and stage,
+        outbox items per target, operation and status, receipts per target and operation,
+        open dead letters per (system, entity, error class) with one example reason, and
+        reviews per status."""
+        with self._read() as session:
+            return {
+                "staged": _staged_counts(session),
+                "outbox": _outbox_by_operation(session),
+                "receipts": _receipts_by_operation(session),
+                "dead_letters": _dead_letter_groups(session),
+                "reviews": _review_counts(session),
+            }
+
+    def write_tallies(self) -> list[dict[str, Any]]:
+        """Per (target system, operation), where each owed write is, each counted once:
+        `landed` (a receipt), else `dead_letters` (an open dead letter names it), else
+        `pending` (queued or in flight), else `lost`, which the guarantee says is 0.
+
+        Two aggregates, so no step compares every write with every dead letter: one over the
+        outbox (with its receipt), one driven by the open dead letters (few, and each finds
+        its write by key)."""
+        landed = col(Receipt.idempotency_key).is_not(None)
+        queued = col(OutboxItem.status).in_(
+            [OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value]
+        )
+        group = (col(OutboxItem.target_system), col(OutboxItem.entity))
+        joined = select(
+            OutboxItem.target_system,
+            OutboxItem.entity,
+            func.count(),
+            func.coalesce(func.sum(case((landed, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(~landed, queued), 1), else_=0)), 0),
+        ).outerjoin(Receipt, col(Receipt.idempotency_key) == col(OutboxItem.idempotency_key))
+        key = col(OutboxItem.idempotency_key)
+        lettered = (
+            select(
+                OutboxItem.target_system,
+                OutboxItem.entity,
+                func.count(func.distinct(key)),
+                func.count(func.distinct(case((queued, key)))),
+            )
+            .select_from(DeadLetter)
+            .join(OutboxItem, key == col(DeadLetter.outbox_key))
+            .outerjoin(Receipt, col(Receipt.idempotency_key) == key)
+            .where(col(DeadLetter.replayed_at).is_(None), ~landed)
+        )
+        with self._read() as session:
+            totals = list(session.exec(joined.group_by(*group).order_by(*group)))
+            letters = {
+                (target, op): (int(dead), int(dead_queued))
+                for target, op, dead, dead_queued in session.exec(lettered.group_by(*group))
+            }
+        rows = []
+        for target, operation, owed, n_landed, n_queued in totals:
+            dead, dead_queued = letters.get((target, operation), (0, 0))
+            pending = int(n_queued) - dead_queued
+            rows.append(
+                {
+                    "target_system": target,
+                    "operation": operation,
+                    "owed": int(owed),
+                    "landed": int(n_landed),
+                    "dead_letters": dead,
+                    "pending": pending,
+                    "lost": int(owed) - int(n_landed) - dead - pending,
+                }
+            )
+        return rows
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1010,6 +1142,73 @@ def _staged_counts(session: Session) -> dict[str, dict[str, int]]:
 def _outbox_counts(session: Session) -> dict[str, int]:
     counts = {status.value: 0 for status in OutboxStatus}
     stmt = select(OutboxItem.status, func.count()).group_by(col(OutboxItem.status))
+    for status, n in session.exec(stmt):
+        counts[status] = n
+    return counts
+
+
+def _outbox_by_operation(session: Session) -> dict[str, dict[str, dict[str, int]]]:
+    """target -> operation -> status -> count, every status present (0 if none)."""
+    stmt = select(OutboxItem.target_system, OutboxItem.entity, OutboxItem.status, func.count())
+    stmt = stmt.group_by(
+        col(OutboxItem.target_system), col(OutboxItem.entity), col(OutboxItem.status)
+    )
+    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
+    for target, operation, status, n in session.exec(stmt):
+        statuses = counts[target].setdefault(operation, {s.value: 0 for s in OutboxStatus})
+        statuses[status] = n
+    return {t: dict(sorted(ops.items())) for t, ops in sorted(counts.items())}
+
+
+def _receipts_by_operation(session: Session) -> dict[str, dict[str, int]]:
+    stmt = select(Receipt.target_system, Receipt.entity, func.count()).group_by(
+        col(Receipt.target_system), col(Receipt.entity)
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for target, operation, n in session.exec(stmt):
+        counts[target][operation] = n
+    return {t: dict(sorted(ops.items())) for t, ops in sorted(counts.items())}
+
+
+def _dead_letter_groups(session: Session) -> list[dict[str, Any]]:
+    """Open dead letters per (system, entity, error class), most first, each with the reason
+    of its oldest letter as the example a person reads."""
+    stmt = (
+        select(
+            DeadLetter.system,
+            DeadLetter.entity,
+            DeadLetter.error_class,
+            func.count(),
+            func.min(DeadLetter.id),
+        )
+        .where(col(DeadLetter.replayed_at).is_(None))
+        .group_by(col(DeadLetter.system), col(DeadLetter.entity), col(DeadLetter.error_class))
+    )
+    groups = list(session.exec(stmt))
+    first_ids = [first for *_, first in groups]
+    reasons: dict[int, str] = {}
+    for start in range(0, len(first_ids), _CHUNK):
+        chunk = first_ids[start : start + _CHUNK]
+        found = select(DeadLetter.id, DeadLetter.reason).where(col(DeadLetter.id).in_(chunk))
+        reasons.update((id_, reason) for id_, reason in session.exec(found))
+    rows = [
+        {
+            "system": system,
+            "entity": entity,
+            "error_class": error_class,
+            "count": n,
+            "example": reasons.get(first, ""),
+        }
+        for system, entity, error_class, n, first in groups
+    ]
+    return sorted(
+        rows, key=lambda r: (-r["count"], r["system"], r["entity"], r["error_class"] or "")
+    )
+
+
+def _review_counts(session: Session) -> dict[str, int]:
+    counts = {status.value: 0 for status in ReviewStatus}
+    stmt = select(ReviewHold.status, func.count()).group_by(col(ReviewHold.status))
     for status, n in session.exec(stmt):
         counts[status] = n
     return counts

@@ -77,16 +77,29 @@ SAP_METADATA: dict[tuple[str, str, str], tuple[str, str]] = {
     ),
     ("successfactors", "comment", "out"): ("RCMJobApplication.edmx", "JobApplicationComments"),
 }
-# Payload fields that are hub-side on purpose: the client turns them into real properties.
+# Payload fields that are hub-side on purpose: the client turns them into real properties
+# (``x-resolves-to``). A property the system requires is then required as the hub-side field.
 CLIENT_RESOLVED: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
     ("successfactors", "application_status"): {
         "appStatusName": {
             "type": "string",
             "minLength": 1,
+            "x-resolves-to": "appStatusSetItemId",
             "description": "Resolved by the client to appStatusSetItemId in the requisition's "
             "status set (connectors/successfactors/client.py _resolve_statuses).",
         }
-    }
+    },
+    ("successfactors", "interview_assessment"): {
+        "interviewSource": {
+            "type": "string",
+            "minLength": 1,
+            "x-resolves-to": "interviewRefId",
+            "description": "The hub interview's canonical id. Resolved by the client to the "
+            "applicationInterviewId of the JobApplicationInterview whose source it is, the "
+            "record the application_interview write created "
+            "(connectors/successfactors/client.py _resolve_interviews).",
+        }
+    },
 }
 # Operations that only update existing records: SAP's create-time required properties do not
 # apply, the key does.
@@ -97,6 +110,7 @@ UPDATE_ONLY: dict[tuple[str, str], tuple[str, ...]] = {
 OUT_SOURCES: dict[tuple[str, str], str] = {
     ("dingtalk", "work_notification"): "dingtalk/notice_facts.json",
     ("dingtalk", "robot_notice"): "dingtalk/notice_facts.json",
+    ("interview_room", "create_orders"): "interview_room/interview_order.json",
 }
 # Required canonical fields the model fills itself, so no in-mapping needs to set them.
 DERIVED_FIELDS: dict[str, str] = {
@@ -563,12 +577,7 @@ class Contracts:
             view = self._edmx(*metadata, writing=direction == "out", skipped=skipped)
             if view is None or direction != "out":
                 return view
-            schema = dict(view.schema)
-            if (system, name) in CLIENT_RESOLVED:
-                schema["properties"] = {**schema["properties"], **CLIENT_RESOLVED[system, name]}
-            if (system, name) in UPDATE_ONLY:
-                schema["required"] = list(UPDATE_ONLY[system, name])
-            return SchemaView(schema, view.label)
+            return _as_written(system, name, view)
         path = self.systems_dir / system / f"{name}.json"
         if not path.is_file():
             problems.append(
@@ -580,7 +589,7 @@ class Contracts:
         wsdl_op = view.schema.get("x-wsdl-operation")
         if wsdl_op:
             problems.extend(self._wsdl_problems(system, name, direction, wsdl_op))
-        return view
+        return _as_written(system, name, view) if direction == "out" else view
 
     def _file(self, relative: str) -> SchemaView:
         key = ("file", relative)
@@ -644,6 +653,24 @@ class Contracts:
 
         target = get_connector(system).operation(name).get("target")
         return str(target) if target else None
+
+
+def _as_written(system: str, name: str, view: SchemaView) -> SchemaView:
+    """The record an operation's `write` takes: the system's record, plus the hub-side fields
+    its client resolves (required in place of the property each resolves to), and for an
+    update-only operation the key as the one required property."""
+    resolved = CLIENT_RESOLVED.get((system, name), {})
+    update_only = UPDATE_ONLY.get((system, name))
+    if not resolved and update_only is None:
+        return view
+    schema = dict(view.schema)
+    schema["properties"] = {**schema.get("properties", {}), **resolved}
+    required = list(update_only if update_only is not None else schema.get("required", ()))
+    instead = {
+        spec["x-resolves-to"]: hub for hub, spec in resolved.items() if "x-resolves-to" in spec
+    }
+    schema["required"] = [instead.get(prop, prop) for prop in required]
+    return SchemaView(schema, view.label)
 
 
 def _shown(path: Path) -> str:

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from hrhub.airflow_env import airflow_env, run_airflow
+from hrhub.airflow_env import airflow_env, ensure_pools, run_airflow
 
 
 @pytest.fixture(scope="session")
 def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("airflow_home")
-    run_airflow("db", "migrate", env=airflow_env(home=home), timeout=600)
+    env = airflow_env(home=home)
+    run_airflow("db", "migrate", env=env, timeout=600)
+    ensure_pools(env)
     return home
 
 

@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from hrhub.airflow_env import REPO_ROOT, airflow_bin, airflow_env, run_airflow, run_airflow_json
+from hrhub.airflow_env import (
+    REPO_ROOT,
+    airflow_bin,
+    airflow_env,
+    ensure_pools,
+    run_airflow,
+    run_airflow_json,
+)
 
 T = TypeVar("T")
 HOSTNAME_VARIABLE = "HRHUB_TEST_HOSTNAME"
@@ -110,6 +117,12 @@ class Deployment:
     def stop(self) -> None:
         for component in reversed(self.components):
             component.stop()
+
+    def stop_component(self, name: str) -> None:
+        """Stop one component on purpose (a restart test): it no longer counts as died."""
+        component = next(c for c in self.components if c.name == name)
+        component.stop()
+        self.components.remove(component)
 
     def log_tails(self, chars: int = 3000) -> str:
         return "\n".join(
@@ -253,18 +266,29 @@ def deployment_env(
 
 @contextmanager
 def airflow_deployment(
-    home: Path, database_url: str, executor: str, extra: Mapping[str, str] | None = None
+    home: Path,
+    database_url: str,
+    executor: str,
+    extra: Mapping[str, str] | None = None,
+    *,
+    triggerer: bool = False,
 ) -> Iterator[Deployment]:
-    """A migrated metadata database and a running api-server, scheduler and dag-processor;
-    the caller starts workers (`Deployment.start`) if the executor needs them."""
+    """A migrated metadata database and a running api-server, scheduler and dag-processor,
+    and the triggerer if asked (deferred tasks, asset watchers); the caller starts workers
+    (`Deployment.start`) if the executor needs them."""
     env, api_url = deployment_env(home, database_url, executor, extra)
     deployment = Deployment(home=home, env=env, api_url=api_url)
     try:
         run_airflow("db", "migrate", env=env, timeout=600)
+        ensure_pools(env)
         deployment.start("api-server", "api-server")
         deployment.start("scheduler", "scheduler", "--skip-serve-logs")
         deployment.start("dag-processor", "dag-processor")
-        deployment.wait_healthy(("metadatabase", "scheduler", "dag_processor"))
+        healthy = ("metadatabase", "scheduler", "dag_processor")
+        if triggerer:
+            deployment.start("triggerer", "triggerer", "--skip-serve-logs")
+            healthy += ("triggerer",)
+        deployment.wait_healthy(healthy)
         yield deployment
     except BaseException as error:
         error.add_note(deployment.log_tails())

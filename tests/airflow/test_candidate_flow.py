@@ -12,7 +12,7 @@ import pytest
 
 from hrhub.airflow_env import airflow_env, run_airflow
 from hrhub.ledger import Ledger
-from hrhub.reconcile import reconcile_extract
+from hrhub.reconcile import reconcile_extract, reconcile_targets
 from hrhub.sandbox import connection_env, sandbox
 
 pytestmark = pytest.mark.airflow
@@ -31,6 +31,8 @@ def test_flow_extracts_incrementally_and_reconciles(airflow_home: Path, ledger_u
         ledger = Ledger.open(ledger_url)
 
         run_flow(airflow_home, systems, ledger_url)
+        orders_after_first_run = owed_orders(ledger)
+        assert orders_after_first_run == invited_interviews(ledger) > 0
         # One event per distinct punch: a punch recorded by two terminals, or uploaded twice,
         # is several rows and one event.
         source = attendance.server.count_entities("transactions")
@@ -50,7 +52,8 @@ def test_flow_extracts_incrementally_and_reconciles(airflow_home: Path, ledger_u
 
         assert len(ledger.staged_remote_ids("attendance", "attendance_event")) == source + 1
         assert ledger.get_watermark("attendance", "transactions") > watermark
-        dead = ledger.dead_letters()
+        # Screening letters unreadable resumes; this test is about the attendance extract.
+        dead = [d for d in ledger.dead_letters() if d.system == "attendance"]
         assert len(dead) == 1
         assert str(broken["id"]) in dead[0].record_id
         assert "person_code" in dead[0].reason and "emp_code" in dead[0].reason
@@ -77,3 +80,20 @@ def test_flow_extracts_incrementally_and_reconciles(airflow_home: Path, ledger_u
         }
         for row in others:
             assert (row["staged"], row["lost"]) == (row["source"], 0), row
+
+        # The second run booked only what the first left for it (a candidate shortlisted for
+        # two jobs gets the second interview then): one order per invited interview, ever, and
+        # every write of both runs landed exactly once.
+        assert owed_orders(ledger) == invited_interviews(ledger) >= orders_after_first_run
+        targets = reconcile_targets(systems, ledger)
+        assert sum(r["owed"] for r in targets) > 0
+        for row in targets:
+            assert (row["lost"], row["pending"], row["duplicates"] or 0) == (0, 0, 0), row
+
+
+def owed_orders(ledger: Ledger) -> int:
+    return len(ledger.outbox_items("interview_room", "create_orders"))
+
+
+def invited_interviews(ledger: Ledger) -> int:
+    return sum(r.stage == "invited" for r in ledger.iter_staged("interview"))

@@ -72,3 +72,31 @@ def test_airflow_reports_no_import_errors(airflow_home: Path) -> None:
     assert run_airflow_json("dags", "list-import-errors", env=env) == []
     dag_ids = {d["dag_id"] for d in run_airflow_json("dags", "list", env=env)}
     assert "candidate_flow" in dag_ids
+
+
+def test_every_system_hrhub_writes_to_has_a_pool_and_a_push_task_in_it() -> None:
+    from connectors._core.registry import registry
+    from hrhub.flow.pools import PUSH_POOL_SLOTS, pool_name
+
+    writable = {name for name, spec in registry().items() if spec.manifest.get("operations")}
+    assert set(PUSH_POOL_SLOTS) == writable
+    env = airflow_env()
+    probe = (
+        "import json, importlib.util, sys\n"
+        "spec = importlib.util.spec_from_file_location('f', sys.argv[1])\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "dag = m.candidate_flow_dag\n"
+        "print(json.dumps({t.task_id: t.pool for t in dag.tasks}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(REPO_ROOT / "dags" / "candidate_flow.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    pools = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert {f"push_{system}" for system in writable} <= set(pools)
+    for system in writable:
+        assert pools[f"push_{system}"] == pool_name(system)

@@ -62,7 +62,8 @@ def test_the_dag_scores_interviews_and_writes_assessments_once(
         direct = {i for i, r in results.items() if not r["human_review"]}
         assert direct and len(pending_reviews(ledger)) == 3 - len(direct)
         written = assessments()
-        assert set(written) == {int(i.rsplit(":", 1)[1]) for i in direct}
+        sf_ids = {i.interview_id: i.sf_interview_id for i in interviews.values()}
+        assert set(written) == {sf_ids[i] for i in direct}
         assert len(ledger.landed_writes("successfactors", "interview_assessment")) == len(direct)
         (letter,) = ledger.dead_letters()
         assert letter.field == "job_family"

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from hrhub.ledger import Ledger
-from hrhub.reconcile import reconcile_extract
+from hrhub.reconcile import reconcile_extract, reconcile_targets
 from hrhub.sandbox import SandboxSystem, connection_env, sandbox
 from tests.airflow.deployment import (
     HOSTNAME_VARIABLE,
@@ -48,8 +48,10 @@ def ping_workers(broker_url: str, nodes: list[str]) -> list[str]:
     return [name for reply in replies for name in reply]
 
 
-def assert_everything_extracted(systems: list[SandboxSystem], ledger_url: str) -> None:
-    """Every registered source landed in the ledger: nothing lost, no dead letter."""
+def assert_flow_reconciled(systems: list[SandboxSystem], ledger_url: str) -> None:
+    """Every registered source landed in the ledger (nothing lost, no extract letter), every
+    application went as far as the flow takes it or to a dead letter with its reason, and
+    every write the flow owed landed once in its target."""
     ledger = Ledger.open(ledger_url)
     rows = reconcile_extract(systems, ledger)
     assert {r["system"] for r in rows} == {
@@ -62,12 +64,27 @@ def assert_everything_extracted(systems: list[SandboxSystem], ledger_url: str) -
     for row in rows:
         assert row["source"] > 0, row
         assert (row["staged"], row["dead_letters"], row["lost"]) == (row["source"], 0, 0), row
-    assert ledger.dead_letters() == []
+    letters = ledger.dead_letters()
+    assert [d for d in letters if d.system != "hrhub"] == []
     attendance = next(s for s in systems if s.system == "attendance")
     newest_upload = max(
         row["upload_time"] for row in attendance.server.tables["transactions"].values()
     )
     assert ledger.get_watermark("attendance", "transactions") == newest_upload
+
+    # Screening letters exactly the applications whose resume SuccessFactors cannot give.
+    sf = next(s for s in systems if s.system == "successfactors").server
+    for letter in letters:
+        assert (letter.field, letter.error_class) == ("resume", "UnparseableResume"), letter
+        assert sf.resume_kind(int(letter.record_id.rsplit(":", 1)[1])) != "text", letter
+    stages = Counter(r.stage for r in ledger.iter_staged("application"))
+    assert stages["invited"] > 0 and stages["screened"] > stages["invited"], stages
+    assert stages["dead_letter"] == len(letters), stages
+    targets = {(r["system"], r["operation"]): r for r in reconcile_targets(systems, ledger)}
+    for row in targets.values():
+        assert (row["lost"], row["pending"], row["dead_letters"]) == (0, 0, 0), row
+        assert row["duplicates"] in (0, None), row
+    assert targets[("interview_room", "create_orders")]["landed"] == stages["invited"]
 
 
 def run_once(deployment: Deployment, run_id: str) -> list[dict]:
@@ -92,7 +109,7 @@ def test_scheduler_runs_the_flow_on_sqlite(tmp_path: Path) -> None:
             tasks = run_once(deployment, "hrhub_sqlite_run")
         extracts = [t for t in tasks if t["task_id"] == "extract"]
         assert len(extracts) >= 5, tasks
-        assert_everything_extracted(systems, ledger_url)
+        assert_flow_reconciled(systems, ledger_url)
 
 
 @pytest.fixture
@@ -182,7 +199,7 @@ def test_scheduler_runs_the_flow_in_the_production_shape(
             )
             run_once(deployment, "hrhub_celery_run")
             tasks = deployment.task_instances(DAG_ID, "hrhub_celery_run")
-        assert_everything_extracted(systems, ledger_url)
+        assert_flow_reconciled(systems, ledger_url)
     ran_on = Counter(t["hostname"] for t in tasks)
     # Every task instance ran on one of this test's workers, none elsewhere.
     assert set(ran_on) <= set(WORKERS), ran_on

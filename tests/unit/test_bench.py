@@ -252,6 +252,41 @@ def test_cli_json_runs_every_benchmark(cli_results: dict[str, Result]) -> None:
     check_wsdl(cli_results["yy_wsdl"], BENCHMARKS["yy_wsdl"].size(CLI_SCALE))
     check_audio(cli_results["aud_features"], BENCHMARKS["aud_features"].size(CLI_SCALE))
     check_mapping(cli_results["map_throughput"], BENCHMARKS["map_throughput"].size(CLI_SCALE))
+    check_flow(cli_results["flow_e2e"], BENCHMARKS["flow_e2e"].size(CLI_SCALE))
+    check_incremental(
+        cli_results["flow_incremental"], BENCHMARKS["flow_incremental"].size(CLI_SCALE)
+    )
+
+
+def check_flow(result: Result, candidates: int) -> None:
+    check_shape(result)
+    rows = {row["label"]: row for row in result["contenders"]}
+    applications = result["params"]["applications"]
+    assert rows["extract Candidate"]["rows"] == candidates
+    assert rows["extract JobApplication"]["rows"] == applications
+    assert rows["screen"]["rows"] == applications  # every application was considered
+    assert 0 < rows["invite"]["rows"] <= rows["schedule"]["rows"]
+    # Every invited interview's room order was pushed, and the steps add up to the total.
+    assert rows["push interview_room"]["rows"] == rows["invite"]["rows"]
+    steps = [r for r in result["contenders"] if r["contender"].startswith("flow: ")]
+    total = next(r for r in result["contenders"] if r["contender"] == "flow")
+    assert total["rows"] == candidates
+    assert total["seconds"] >= sum(r["seconds"] for r in steps) * 0.999
+    [entry] = result["ratios"]
+    assert entry["name"] == "projected/target"
+
+
+def check_incremental(result: Result, candidates: int) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["full", "incremental"]
+    params = result["params"]
+    assert params["candidates"] == candidates
+    assert rows["full"]["rows"] == params["applications"]
+    assert rows["incremental"]["rows"] == params["changed"] == -(-params["applications"] // 100)
+    [entry] = result["ratios"]
+    assert entry["value"] == pytest.approx(rows["incremental"]["seconds"] / rows["full"]["seconds"])
+    assert not entry["higher_is_better"]
 
 
 def check_audio(result: Result, minutes: int) -> None:

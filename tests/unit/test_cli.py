@@ -98,3 +98,35 @@ def test_sandbox_process_stops_on_sigterm() -> None:
     proc.terminate()
     assert proc.wait(timeout=10) == 0
     assert time.monotonic() - started < 10
+
+
+def test_sandbox_up_sets_simulator_options_and_refuses_bad_ones() -> None:
+    proc = subprocess.Popen(
+        [
+            HRHUB,
+            *("sandbox", "up", "--only", "successfactors", "--json"),
+            *("--set", "successfactors.candidates=7", "--set", "successfactors.requisitions=2"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        system = json.loads(proc.stdout.readline())
+        found = requests.get(
+            f"{system['url']}/odata/v2/Candidate/$count",
+            auth=("sfapi@HRHUBDEV", "sfapi-Secret1"),
+            timeout=5,
+        )
+        assert found.status_code == 200 and found.text.strip() == "7"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    not_started = run(
+        "sandbox", "up", "--only", "attendance", "--set", "successfactors.candidates=7"
+    )
+    assert not_started.returncode == 2 and "successfactors" in not_started.stderr
+    unknown = run("sandbox", "up", "--only", "attendance", "--set", "attendance.colour=red")
+    assert unknown.returncode == 2 and "colour" in unknown.stderr
+    malformed = run("sandbox", "up", "--set", "candidates=7")
+    assert malformed.returncode == 2 and "SYSTEM.NAME=VALUE" in malformed.stderr

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from html import escape
 
+from hrhub.charts import Bar, bar_chart
 from hrhub.scoring.fairness.impact import BiasAudit, CategoryFigures, CategoryTable
 from hrhub.scoring.fairness.summary import plain_summary
-from hrhub.scoring.fairness.svg import Bar, bar_chart
 
 RATE_TICKS = [(v / 100, f"{v}%") for v in (0, 25, 50, 75, 100)]
 RATIO_TICKS = [(v, f"{v:g}") for v in (0, 0.2, 0.4, 0.6, 0.8, 1.0)]

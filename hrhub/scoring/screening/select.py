@@ -21,19 +21,32 @@ def shortlist_size(scored: int, share: float) -> int:
     return math.ceil(scored * share - 1e-9)
 
 
-def rank(outcomes: Iterable[ScreeningOutcome], share: float) -> list[ScreeningOutcome]:
-    """Ranked scored outcomes first (rank 1 = best), then the unparseable by candidate id."""
+def rank(
+    outcomes: Iterable[ScreeningOutcome], share: float, earlier: Iterable[float] = ()
+) -> list[ScreeningOutcome]:
+    """Ranked scored outcomes first (rank 1 = best), then the unparseable by candidate id.
+
+    `earlier`: fit scores of the job's applicants screened in earlier runs. The new outcomes are
+    ranked among them and the top share is taken of all, so an applicant arriving late is held
+    to the same bar; the earlier ones keep the places they were given.
+    """
     outcomes = list(outcomes)
+    before = sorted(earlier, reverse=True)
     scored = sorted(
         (o for o in outcomes if o.scored),
         key=lambda o: (-(o.fit_score or 0.0), o.candidate_id),
     )
     unparseable = sorted((o for o in outcomes if not o.scored), key=lambda o: o.candidate_id)
-    size = shortlist_size(len(scored), share)
+    total = len(before) + len(scored)
+    size = shortlist_size(total, share)
+    ahead = 0  # earlier scores above the current outcome's
     for position, outcome in enumerate(scored, start=1):
-        outcome.rank = position
-        outcome.shortlisted = position <= size and outcome.must_haves_met
-        outcome.explanation = _with_selection(outcome, len(scored), size, share)
+        score = outcome.fit_score or 0.0
+        while ahead < len(before) and before[ahead] > score:
+            ahead += 1
+        outcome.rank = position + ahead
+        outcome.shortlisted = outcome.rank <= size and outcome.must_haves_met
+        outcome.explanation = _with_selection(outcome, total, size, share)
     for outcome in unparseable:
         outcome.rank = None
         outcome.shortlisted = False

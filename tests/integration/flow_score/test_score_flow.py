@@ -153,9 +153,12 @@ def test_push_writes_the_assessments_the_result_mapping_produces(world) -> None:
         if interview.interview_id in held or interview.case == "no_family":
             assert interview.sf_interview_id not in written
     assert len(written) == len(direct)
+    sf_ids = {i.interview_id: i.sf_interview_id for i in world["interviews"].values()}
     for result in direct:
         expected = mapping.apply(result.model_dump(mode="json"), record_id=result.canonical_id)
-        row = written[int(expected["interviewRefId"])]
+        # The payload names the hub interview; the client wrote to its SuccessFactors record.
+        assert expected["interviewSource"] == result.interview_id
+        row = written[sf_ids[expected["interviewSource"]]]
         assert row["averageRating"] == pytest.approx(expected["averageRating"])
         assert row["overallRating"] == expected["overallRating"]
         assert row["comments"] == expected["comments"]

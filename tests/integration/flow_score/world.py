@@ -1,5 +1,7 @@
-"""Interviews that line up across the simulators: each order in the interview room is for a
-real SuccessFactors interview (its canonical id), so a result can be written back to it.
+"""Interviews that line up across the simulators: each is an interview hrhub booked (its
+canonical id, `hrhub:interview:<application>-ai`, as the schedule step makes it), with the
+SuccessFactors interview record the invite's application_interview write creates for it, so a
+result can be written back to it; each order in the interview room is for one of them.
 
 Candidates are chosen by what the room's sandbox makes of them (consent and answer quality are
 fixed by the candidate id), one per case the score step must handle.
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from connectors.interview_room.client import InterviewRoomClient
 from connectors.interview_room.sim_data import (
@@ -21,6 +23,8 @@ from connectors.interview_room.sim_data import (
 from connectors.interview_room.simulator import InterviewRoomSimulator
 from connectors.successfactors.client import SuccessFactorsClient
 from connectors.successfactors.simulator import SuccessFactorsSimulator
+from hrhub.mapping import load_mapping
+from hrhub.models import Interview as HubInterview
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC).timestamp()
 FAMILY = "customer_service"
@@ -40,10 +44,10 @@ class Clock:
 @dataclass(frozen=True)
 class Interview:
     case: str
-    interview_id: str  # canonical: successfactors:interview:<applicationInterviewId>
+    interview_id: str  # canonical: hrhub:interview:<applicationId>-ai
     application_id: str
     candidate_id: str
-    sf_interview_id: int
+    sf_interview_id: int  # the JobApplicationInterview made for it (applicationInterviewId)
 
 
 def _wanted(case: str, candidate_id: str) -> bool:
@@ -59,27 +63,61 @@ def _wanted(case: str, candidate_id: str) -> bool:
 
 
 def pick_interviews(sf: SuccessFactorsSimulator) -> dict[str, Interview]:
-    """One SuccessFactors interview per case, each of another candidate."""
+    """One interview per case, each of another candidate's application, booked by hrhub and
+    written to SuccessFactors as the invite step writes it (application_interview)."""
     apps = {a["applicationId"]: a for a in sf.rows("JobApplication")}
-    chosen: dict[str, Interview] = {}
+    booked: dict[str, HubInterview] = {}
     used: set[str] = set()
+    # Applications that already reached an interview in the tenant, in its order.
     for row in sf.rows("JobApplicationInterview"):
         app = apps[row["applicationId"]]
         candidate_id = f"successfactors:candidate:{app['candidateId']}"
         for case in CASES:
-            if case not in chosen and candidate_id not in used and _wanted(case, candidate_id):
-                chosen[case] = Interview(
-                    case=case,
-                    interview_id=f"successfactors:interview:{row['applicationInterviewId']}",
-                    application_id=f"successfactors:application:{row['applicationId']}",
-                    candidate_id=candidate_id,
-                    sf_interview_id=row["applicationInterviewId"],
-                )
+            if case not in booked and candidate_id not in used and _wanted(case, candidate_id):
+                booked[case] = _hub_interview(app, len(booked))
                 used.add(candidate_id)
                 break
-    missing = [case for case in CASES if case not in chosen]
-    assert not missing, f"the SuccessFactors sandbox has no interview for {missing}"
-    return chosen
+    missing = [case for case in CASES if case not in booked]
+    assert not missing, f"the SuccessFactors sandbox has no application for {missing}"
+    records = {case: _book(sf, interview) for case, interview in booked.items()}
+    return {
+        case: Interview(
+            case=case,
+            interview_id=interview.canonical_id,
+            application_id=interview.application_id,
+            candidate_id=interview.candidate_id,
+            sf_interview_id=records[case],
+        )
+        for case, interview in booked.items()
+    }
+
+
+def _hub_interview(app: dict, slot: int) -> HubInterview:
+    """The interview hrhub's schedule step books for an application (source hrhub)."""
+    start = datetime.fromtimestamp(START, UTC) + timedelta(hours=slot)
+    return HubInterview(
+        source_system="hrhub",
+        remote_id=f"{app['applicationId']}-ai",
+        modified_at=start - timedelta(days=2),
+        application_id=f"successfactors:application:{app['applicationId']}",
+        candidate_id=f"successfactors:candidate:{app['candidateId']}",
+        slot_start=start,
+        slot_end=start + timedelta(minutes=45),
+    )
+
+
+def _book(sf: SuccessFactorsSimulator, interview: HubInterview) -> int:
+    """Write the interview's SuccessFactors record; its applicationInterviewId."""
+    record = interview.model_dump(mode="json")
+    payload = load_mapping("successfactors", "application_interview", "out").apply(
+        record, record_id=interview.canonical_id
+    )
+    [outcome] = sf_client(sf).write("application_interview", [payload])
+    assert outcome.ok, outcome
+    [row] = [
+        r for r in sf.rows("JobApplicationInterview") if r.get("source") == interview.canonical_id
+    ]
+    return int(row["applicationInterviewId"])
 
 
 def room_client(room: InterviewRoomSimulator) -> InterviewRoomClient:

@@ -134,17 +134,26 @@ def test_an_unknown_requisition_state_waits_as_pending_instead_of_failing(sim, l
 
 def test_write_of_an_unknown_picklist_value_is_refused_for_that_record_only(sim) -> None:
     client = client_with(sim, lambda url, body: body)
-    interviews = sim.rows("JobApplicationInterview")[:2]
+    apps = sim.rows("JobApplication")[:2]
+    sources = [f"hrhub:interview:{app['applicationId']}-ai" for app in apps]
+    booked = client.write(
+        "application_interview",
+        [
+            {"applicationId": str(app["applicationId"]), "status": "SCHEDULED", "source": source}
+            for app, source in zip(apps, sources, strict=True)
+        ],
+    )
+    assert all(outcome.ok for outcome in booked), booked
     records = [
         {
-            "interviewRefId": str(i["applicationInterviewId"]),
+            "interviewSource": source,
             "averageRating": 4.0,
             "overallRating": rating,
             "comments": "ok",
             "type": "hrhub_ai_interview",
         }
-        for i, rating in zip(interviews, ("RECOMMEND", "GREAT"), strict=True)
+        for source, rating in zip(sources, ("RECOMMEND", "GREAT"), strict=True)
     ]
     good, bad = client.write("interview_assessment", records)
-    assert good.ok and not bad.ok
+    assert good.ok and not bad.ok and not bad.retriable
     assert "GREAT" in str(bad.error) and "InterviewOverallAssessment" in str(bad.error)

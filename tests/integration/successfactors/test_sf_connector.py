@@ -4,6 +4,7 @@ extraction into the ledger, and write-back through the outbox with per-record ou
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from connectors.successfactors.simulator import SuccessFactorsSimulator
 from hrhub.flow.extract import extract_stream
 from hrhub.flow.push import enqueue_writes, push
 from hrhub.ledger import Ledger
+from hrhub.models import Interview
 
 
 @pytest.fixture
@@ -149,11 +151,26 @@ def test_status_write_back_settles_each_record_and_dead_letters_the_refused(sim,
     assert push("successfactors", client=basic_client(sim), ledger=ledger).claimed == 0
 
 
-def interview_result(app: dict, interview_id: int, score: float, text: str) -> dict:
+def hub_interview(app: dict, hours: int) -> dict:
+    """The canonical interview hrhub books for an application (its own, source hrhub)."""
+    start = datetime(2026, 3, 2, 6, 0, tzinfo=UTC) + timedelta(hours=hours)
+    interview = Interview(
+        source_system="hrhub",
+        remote_id=f"{app['applicationId']}-ai",
+        modified_at=start - timedelta(days=2),
+        application_id=f"successfactors:application:{app['applicationId']}",
+        candidate_id=f"successfactors:candidate:{app['candidateId']}",
+        slot_start=start,
+        slot_end=start + timedelta(minutes=45),
+    )
+    return interview.model_dump(mode="json")
+
+
+def interview_result(app: dict, interview_id: str, score: float, text: str) -> dict:
     return {
         "canonical_id": f"hrhub:interview_result:{app['applicationId']}",
         "application_id": f"successfactors:application:{app['applicationId']}",
-        "interview_id": f"successfactors:interview:{interview_id}",
+        "interview_id": interview_id,
         "overall_score": score,
         "recommendation": "YES",
         "explanation": text,
@@ -176,11 +193,17 @@ class LoseUpsertAnswers:
 
 
 def test_results_written_after_a_lost_answer_land_once(sim, ledger) -> None:
-    interviews = sim.rows("JobApplicationInterview")[:2]
-    apps = {a["applicationId"]: a for a in sim.rows("JobApplication")}
+    apps = sim.rows("JobApplication")[:2]
+    # The interviews hrhub booked, written to SuccessFactors at invite time.
+    interviews = [hub_interview(app, n) for n, app in enumerate(apps)]
+    enqueue_writes("successfactors", "application_interview", interviews, ledger=ledger)
+    assert push("successfactors", client=basic_client(sim), ledger=ledger).landed == 2
+    made = {
+        row["source"]: row["applicationInterviewId"] for row in sim.rows("JobApplicationInterview")
+    }
     results = [
-        interview_result(apps[i["applicationId"]], i["applicationInterviewId"], 80 + n, f"结论 {n}")
-        for n, i in enumerate(interviews)
+        interview_result(app, interviews[n]["canonical_id"], 80 + n, f"结论 {n}")
+        for n, app in enumerate(apps)
     ]
     for operation in ("interview_assessment", "comment"):
         enqueue_writes("successfactors", operation, results, ledger=ledger)
@@ -197,4 +220,9 @@ def test_results_written_after_a_lost_answer_land_once(sim, ledger) -> None:
     after = {name: len(sim.rows(name)) for name in before}
     assert after["InterviewOverallAssessment"] == before["InterviewOverallAssessment"] + 2
     assert after["JobApplicationComments"] == before["JobApplicationComments"] + 2
-    assert ledger.status()["outbox"]["done"] == 4
+    assert {
+        row["interviewRefId"]
+        for row in sim.rows("InterviewOverallAssessment")
+        if row["type"] == "hrhub_ai_interview"
+    } == {made[i["canonical_id"]] for i in interviews}
+    assert ledger.status()["outbox"]["done"] == 2 + 4  # the two interviews, then the results

@@ -168,3 +168,25 @@ def test_cli_list_and_decide(ledger: Ledger) -> None:
     )
     assert both.exit_code == 2 and "exactly one of" in both.output
     assert ledger.verify_audit().ok
+
+
+@pytest.mark.parametrize(("choice", "stage"), [("approve", "scored"), ("reject", "interviewed")])
+def test_a_decision_moves_the_application_out_of_review(
+    ledger: Ledger, choice: str, stage: str
+) -> None:
+    from hrhub.ledger import StageInput
+    from hrhub.models import Application
+
+    application = Application(
+        source_system="successfactors",
+        remote_id="501",
+        modified_at=datetime(2026, 11, 2, 8, 0, tzinfo=UTC),
+        candidate_id="successfactors:candidate:88",
+        job_id="successfactors:job:3",
+    )
+    ledger.stage([StageInput.of(application)], batch_id="apps")
+    ledger.set_stage([application.canonical_id], "in_review")
+    _hold(ledger)
+    decide(ledger, RESULT_ID, decision=choice, by="hr.li", reason="looked at it")
+    [record] = ledger.get_records([application.canonical_id])
+    assert record.stage == stage

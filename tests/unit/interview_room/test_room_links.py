@@ -94,3 +94,21 @@ def test_a_completed_interview_cannot_be_taken_again(
     clock.advance(sim.session_seconds)
     resp = open_room(sim, order["link_token"])
     assert (resp.status_code, resp.json()["reason"]) == (409, "completed")
+
+
+def test_the_link_the_schedule_step_signs_opens_the_room(
+    sim: InterviewRoomSimulator, client: InterviewRoomClient, clock: FakeClock
+) -> None:
+    from hrhub.links import sign_link
+
+    order = order_for(sim, 5)
+    client.write("create_orders", [order])
+    claims = {"interview": order["external_id"], "candidate": order["candidate"]["id"]}
+    url = sign_link(
+        f"{sim.url}/room", claims, secret=sim.link_secret, expires_at=sim.now() + timedelta(hours=1)
+    )
+    assert url.startswith(f"{sim.url}/room/")
+    resp = requests.get(url, headers=JSON, timeout=5)
+    assert resp.status_code == 200, resp.text
+    forged = requests.get(url[:-3] + "xyz", headers=JSON, timeout=5)
+    assert forged.status_code == 403 and forged.json()["reason"] == "forged"

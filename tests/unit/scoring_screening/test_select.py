@@ -55,3 +55,18 @@ def test_unparseable_is_listed_with_its_reason_and_never_scored() -> None:
     assert [o.rank for o in ranked[:3]] == [1, 2, 3]  # the unparseable takes no place
     with pytest.raises(ValueError, match=r"c-bad.*binary file"):
         bad.to_screening_result("application-1", "job-1")
+
+
+def test_late_applicants_are_ranked_among_the_earlier_scores() -> None:
+    everyone = rank(outcomes(10), share=0.3)
+    scores = {o.candidate_id: o.fit_score for o in everyone}
+    shortlisted_together = {o.candidate_id for o in everyone if o.shortlisted}
+    # The same ten screened in two runs: the first seven, then three late ones.
+    first = rank([o for o in outcomes(10) if o.candidate_id not in ("c01", "c05", "c09")], 0.3)
+    earlier = [o.fit_score for o in first if o.fit_score is not None]
+    late = rank([o for o in outcomes(10) if o.candidate_id in ("c01", "c05", "c09")], 0.3, earlier)
+    assert {o.candidate_id: o.rank for o in late} == {"c01": 2, "c05": 6, "c09": 10}
+    assert [o.candidate_id for o in late if o.shortlisted] == ["c01"]
+    assert "ranked 2 of 10" in late[0].explanation
+    assert {o.candidate_id for o in late if o.shortlisted} <= shortlisted_together
+    assert scores["c01"] == late[0].fit_score

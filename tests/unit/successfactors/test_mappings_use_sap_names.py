@@ -14,7 +14,10 @@ from hrhub.mapping.engine import mapping_path
 SPEC = get_connector("successfactors")
 STREAM_SETS = {stream.entity: stream.name for stream in SPEC.streams}
 # Payload fields that are hub-side on purpose: the client turns them into real properties.
-RESOLVED_BY_CLIENT = {("application_status", "appStatusName"): "appStatusSetItemId"}
+RESOLVED_BY_CLIENT = {
+    ("application_status", "appStatusName"): "appStatusSetItemId",
+    ("interview_assessment", "interviewSource"): "interviewRefId",
+}
 
 
 def sap_type(sap, set_name: str, prop: str) -> str | None:
