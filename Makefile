@@ -47,9 +47,12 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
 	  --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
+# Two workers, one test file each at a time (module fixtures stay per file): the Airflow
+# tests mostly wait on Airflow's processes, so two run side by side on two cores. Each
+# worker's PostgreSQL tests get a database of their own.
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest -m "not bench" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not bench" -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/pytest -m "not bench and not airflow" -x -q $(PYTEST_ARGS)
