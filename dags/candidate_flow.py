@@ -26,7 +26,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from hrhub.flow.pools import PUSH_POOL_SLOTS, pool_name
+from hrhub.flow.pools import PUSH_POOL_SLOTS
+from hrhub.flow.push_task import push_task
 
 
 @dag(
@@ -78,16 +79,7 @@ def candidate_flow() -> None:
 
     extracted = extract.expand(source=plan_extract())
     invited = invite(schedule(screen(extracted)))
-    pushed = []
-    for system in sorted(PUSH_POOL_SLOTS):
-
-        @task(task_id=f"push_{system}", pool=pool_name(system))
-        def push(invited: dict, system: str = system) -> dict:
-            from hrhub.flow import tasks
-
-            return tasks.push_writes(system)
-
-        pushed.append(push(invited))
+    pushed = [push_task(system, invited) for system in sorted(PUSH_POOL_SLOTS)]
     done = report(extracted, invited)
     pushed >> done
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from hrhub.flow.pools import pool_name
+from hrhub.flow.push_task import push_task
 
 TARGETS = ("yonyou", "dingtalk", "attendance")
 
@@ -39,14 +39,7 @@ def onboarding() -> None:
 
     queued = onboard()
     for system in TARGETS:
-
-        @task(task_id=f"push_{system}", pool=pool_name(system))
-        def push(queued: dict, system: str = system) -> dict:
-            from hrhub.flow import tasks
-
-            return tasks.push_writes(system)
-
-        push(queued)
+        push_task(system, queued)
 
 
 onboarding_dag = onboarding()
