@@ -15,8 +15,10 @@ ledger (never one task per candidate):
    own writes;
 6. **report** the batch.
 
-Anything that cannot go on (an unreadable resume, a job without a profile, no free slot, a
-refused write) is a dead letter with its reason; `hrhub replay` re-drives it. Every write is
+A system that is down fails only its own tasks (its extract, its push); the rest of the run
+goes on, and its writes wait in the outbox for the next run. Anything that cannot go on (an
+unreadable resume, a job without a profile, no free slot, a refused write) is a dead letter
+with its reason; `hrhub replay` re-drives it. Every write is
 keyed in the outbox, so a retried task, a cleared run or a killed worker duplicates nothing.
 Connections: `hrhub_<system>_default` of each system (`hrhub sandbox up` prints them).
 """
@@ -24,7 +26,7 @@ Connections: `hrhub_<system>_default` of each system (`hrhub sandbox up` prints 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import TriggerRule, dag, task
 
 from hrhub.flow.pools import PUSH_POOL_SLOTS
 from hrhub.flow.push_task import push_task
@@ -53,7 +55,9 @@ def candidate_flow() -> None:
 
         return tasks.extract(source)
 
-    @task
+    # A source that is down fails its own extract task; screening goes on with what the
+    # others staged (and what was staged before), so one system delays nothing else.
+    @task(trigger_rule=TriggerRule.ALL_DONE)
     def screen(extracted: list[dict]) -> dict:
         from hrhub.flow import tasks
 
@@ -71,11 +75,11 @@ def candidate_flow() -> None:
 
         return tasks.invite()
 
-    @task
+    @task(trigger_rule=TriggerRule.ALL_DONE)
     def report(summaries: list[dict], invited: dict) -> dict:
         from hrhub.flow import tasks
 
-        return tasks.report(list(summaries))
+        return tasks.report([s for s in summaries if s])  # a failed extract left None
 
     extracted = extract.expand(source=plan_extract())
     invited = invite(schedule(screen(extracted)))

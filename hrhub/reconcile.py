@@ -40,24 +40,27 @@ def reconcile_extract(
     for system in systems:
         for stream in get_connector(system.system).streams_for(system.flavor):
             count = getattr(system.server, "count_entities", system.server.count_stream)
-            source = count(stream.name)
-            staged = ledger.staged_remote_ids(system.system, stream.entity)
-            # Dead letters are keyed by canonical id, "<system>:<entity>:<remote id>".
-            dead = {
-                record_id.split(":", 2)[-1]
-                for record_id in ledger.open_dead_letter_ids(system.system, stream.entity)
-            }
-            rows.append(
-                {
-                    "system": system.system,
-                    "stream": stream.name,
-                    "source": source,
-                    "staged": len(staged),
-                    "dead_letters": len(dead - staged),
-                    "lost": max(0, source - len(staged | dead)),
-                }
-            )
+            rows.append(source_row(system.system, stream.name, count(stream.name), ledger))
     return rows
+
+
+def source_row(system: str, stream: str, source: int, ledger: Ledger) -> dict[str, Any]:
+    """One source stream's row: `source` records the system holds against what the ledger
+    staged or dead-lettered of it; `lost` is the rest."""
+    entity = get_connector(system).stream(stream).entity
+    staged = ledger.staged_remote_ids(system, entity)
+    # Dead letters are keyed by canonical id, "<system>:<entity>:<remote id>".
+    dead = {
+        record_id.split(":", 2)[-1] for record_id in ledger.open_dead_letter_ids(system, entity)
+    }
+    return {
+        "system": system,
+        "stream": stream,
+        "source": source,
+        "staged": len(staged),
+        "dead_letters": len(dead - staged),
+        "lost": max(0, source - len(staged | dead)),
+    }
 
 
 # --------------------------------------------------------------------------- targets

@@ -13,6 +13,7 @@ from airflow.sdk import BaseHook
 
 from connectors._core.errors import ConfigError, ConnectorError
 from connectors._core.redaction import REDACTOR
+from connectors._core.retry import retry_policy
 
 
 def connection_base_url(host: str | None, port: int | None, extra: dict[str, Any]) -> str:
@@ -52,6 +53,9 @@ class HubHook(BaseHook):
             for secret in (conn.password, *_secret_extras(conn.extra_dejson)):
                 REDACTOR.add_secret(secret)
             self._client = self.client_from_connection(conn)
+            policy = _retry_from_extra(conn.extra_dejson, self.system)
+            if policy is not None:
+                self._client.retry_policy = policy
         return self._client
 
     def test_connection(self) -> tuple[bool, str]:
@@ -71,3 +75,30 @@ class HubHook(BaseHook):
 
 def _secret_extras(extra: dict[str, Any]) -> list[str]:
     return [str(v) for k, v in extra.items() if REDACTOR.is_secret_key(k) and v]
+
+
+RETRY_EXTRAS = ("retry_max_seconds", "retry_max_attempts")
+"""Connection extras that bound how long one call keeps retrying a failing system (defaults:
+the connector's retry policy, 8 attempts within 120 s). A lower bound lets a task give up on a
+system that is down sooner, so its retries and the rest of the run are not held up."""
+
+
+def _retry_from_extra(extra: dict[str, Any], system: str) -> Any:
+    """The retry policy the connection's extras ask for, or None for the connector's own."""
+    given = {key: extra[key] for key in RETRY_EXTRAS if extra.get(key) not in (None, "")}
+    if not given:
+        return None
+    try:
+        seconds = float(given.get("retry_max_seconds", 120.0))
+        attempts = int(given.get("retry_max_attempts", 8))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"connection extra {', '.join(given)} must be numbers, got {given!r}", system=system
+        ) from exc
+    if seconds < 0 or attempts < 1:
+        raise ConfigError(
+            f"connection extra retry_max_seconds must be >= 0 and retry_max_attempts >= 1, "
+            f"got {given!r}",
+            system=system,
+        )
+    return retry_policy(max_delay=seconds, max_attempts=attempts)

@@ -24,7 +24,7 @@ import hmac
 import json
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +35,7 @@ from connectors._core.error_table import ErrorTable
 from connectors._core.errors import (
     AuthError,
     ConfigError,
+    ConnectorError,
     DataContractError,
     RecordRejected,
     RetriableError,
@@ -190,6 +191,27 @@ class InterviewRoomClient(ApiClient):
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         return self.request_json("GET", f"{API}/orders/{order_id}")
+
+    read_back_operations = OPERATIONS  # orders are hrhub's own: re-created when gone
+
+    def absent(self, operation: str, remote_ids: Iterable[str]) -> set[str]:
+        """Which of these orders (ids the room answered) the room no longer holds: what the
+        daily reconciliation repairs. One call per order (the room has no bulk read); any
+        answer but the order or a 404 raises, so an outage is never read as "deleted"."""
+        if operation not in OPERATIONS:
+            raise ConfigError(
+                f"interview_room has no operation {operation!r} (known: {', '.join(OPERATIONS)})",
+                system=SYSTEM,
+            )
+        missing = set()
+        for order_id in remote_ids:
+            try:
+                self.get_order(str(order_id))
+            except ConnectorError as exc:
+                if exc.status != 404:
+                    raise
+                missing.add(str(order_id))
+        return missing
 
     def download_recording(self, session_id: str, *, max_bytes: int | None = None) -> bytes:
         """The session's WAV. A recording over `max_bytes` (default: the client's

@@ -276,6 +276,16 @@ class InterviewRoomSimulator(SimulatorServer):
         with self.lock:
             return [copy.deepcopy(row) for row in getattr(self, table).values()]
 
+    def delete_order(self, order_id: str) -> dict[str, Any]:
+        """Remove an order (and its session), as an operator cancelling it in the room's
+        console would: drift the hub's daily reconciliation must find and repair."""
+        with self.lock:
+            order = self.orders.pop(order_id)
+            self._by_external.pop(order["external_id"], None)
+            for session_id in [k for k, v in self.sessions.items() if v["order_id"] == order_id]:
+                del self.sessions[session_id]
+            return copy.deepcopy(order)
+
     def link_for(self, external_id: str, candidate_id: str, *, expires_in: float = 3600.0) -> str:
         """A genuine link token, as the hub would sign it (tests, demos, load scripts)."""
         expires = self.now() + timedelta(seconds=expires_in)

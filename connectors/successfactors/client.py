@@ -319,6 +319,36 @@ class SuccessFactorsClient(ApiClient):
                 )
         return [outcomes[i] for i in range(len(records))]
 
+    # Records hrhub creates and owns: the ones a reconciliation may re-create when they are
+    # gone. An application's status lives on SAP's own record and is never re-created.
+    read_back_operations = ("application_interview", "interview_assessment", "comment")
+
+    def absent(self, operation: str, remote_ids: Iterable[str]) -> set[str]:
+        """Which of these landed writes SuccessFactors no longer holds (deleted since), asked
+        in bulk by key: what the daily reconciliation repairs. A remote id is the key an
+        upsert answered (`JobApplicationInterview/applicationInterviewId=12`); one this
+        client cannot read back raises DataContractError naming it."""
+        op = self.operations.get(operation)
+        if op is None or operation not in self.read_back_operations:
+            known = ", ".join(self.read_back_operations)
+            raise ConfigError(f"cannot read back {operation!r} (only {known})", system=SYSTEM)
+        keys: dict[str, str] = {}
+        for remote_id in remote_ids:
+            entity_set, _, key_part = str(remote_id).partition("/")
+            field, _, value = key_part.partition("=")
+            if entity_set != op["target"] or not field or not value or "," in key_part:
+                raise DataContractError(
+                    f"cannot read back {remote_id!r}: not a {op['target']} key",
+                    system=SYSTEM,
+                    record_id=str(remote_id),
+                )
+            keys[value] = str(remote_id)
+        if not keys:
+            return set()
+        field = str(next(iter(keys.values()))).partition("/")[2].partition("=")[0]
+        present = {str(row.get(field)) for row in self._query_in(op["target"], field, keys, field)}
+        return {remote_id for value, remote_id in keys.items() if value not in present}
+
     def _upsert(
         self,
         records: list[dict[str, Any]],

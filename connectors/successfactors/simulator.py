@@ -356,6 +356,17 @@ class SuccessFactorsSimulator(SimulatorServer):
             self._bump_parents(set_name, row)
             return dict(row)
 
+    def delete(self, set_name: str, key: Any) -> dict[str, Any]:
+        """Remove one record, as a person deleting it in SuccessFactors' UI would (drift the
+        hub's daily reconciliation must find and repair); returns what was removed."""
+        with self.lock:
+            set_def = ENTITY_SETS[set_name]
+            found = self._find(set_def, self._key_dict(set_def, key))
+            if found is None:
+                raise KeyError(f"{set_name} has no record {key!r}")
+            self._delete(set_name, self._skey(set_name, found))
+            return dict(found)
+
     def expire_tokens(self) -> None:
         """Make every issued bearer token expired (LGN0006 from now on)."""
         with self.lock:

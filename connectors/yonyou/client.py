@@ -71,6 +71,15 @@ class YonyouClient:
             )
 
     @property
+    def retry_policy(self) -> Any:
+        """The product client's retry policy (a connection's retry extras set it there)."""
+        return self.inner.retry_policy
+
+    @retry_policy.setter
+    def retry_policy(self, policy: Any) -> None:
+        self.inner.retry_policy = policy
+
+    @property
     def _token(self) -> str | None:
         """The current access token (YonBIP), for tests that prove it never leaks."""
         return getattr(self.inner, "_token", None)

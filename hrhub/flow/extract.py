@@ -36,6 +36,7 @@ class ExtractSummary:
     watermark_before: str | None = None
     watermark_after: str | None = None
     staged: int = 0  # ids stay in the ledger under batch_id: memory must not grow with a run
+    records: int | None = None  # distinct records read (rows can repeat one); full reads only
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,8 +63,13 @@ def extract_stream(
     client: Any,
     ledger: Ledger,
     batch_id: str | None = None,
+    full: bool = False,
 ) -> ExtractSummary:
-    """Pull one stream through `client` (a connector client) into `ledger`."""
+    """Pull one stream through `client` (a connector client) into `ledger`.
+
+    `full` reads the whole stream instead of what changed since the watermark: the daily
+    reconciliation's re-read, which stages whatever the incremental reads missed (records
+    with the same content are skipped, so it changes nothing else)."""
     spec = get_connector(system)
     stream_spec = spec.stream(stream)
     mapping = load_mapping(system, stream_spec.entity, "in", name=stream_spec.mapping_name)
@@ -71,9 +77,14 @@ def extract_stream(
     summary = ExtractSummary(system, stream, batch_id or uuid.uuid4().hex)
     summary.watermark_before = ledger.get_watermark(system, stream)
     newest = summary.watermark_before
+    # A full read is a reconciliation: it counts the distinct records the source holds (the
+    # incremental reads keep no set of ids, so their memory stays flat).
+    seen: set[str] | None = set() if full else None
 
     pages = client.read_stream(
-        stream, since=summary.watermark_before, overlap_seconds=stream_spec.overlap_seconds
+        stream,
+        since=None if full else summary.watermark_before,
+        overlap_seconds=stream_spec.overlap_seconds,
     )
     for page in pages:
         summary.read += len(page)
@@ -84,15 +95,19 @@ def extract_stream(
                 canonical = model.model_validate(
                     {**mapping.apply(raw, record_id=record_id), "raw": raw}
                 )
-            except MappingError as exc:
-                _dead_letter(ledger, system, stream_spec.entity, record_id, raw, str(exc), exc)
-                summary.dead_letters += 1
-                continue
-            except ValidationError as exc:
-                reason = _validation_reason(record_id, exc)
+            except (MappingError, ValidationError) as exc:
+                reason = (
+                    _validation_reason(record_id, exc)
+                    if isinstance(exc, ValidationError)
+                    else str(exc)
+                )
                 _dead_letter(ledger, system, stream_spec.entity, record_id, raw, reason, exc)
                 summary.dead_letters += 1
+                if seen is not None:
+                    seen.add(record_id)
                 continue
+            if seen is not None:  # the record as the hub keys it (rows can repeat one)
+                seen.add(canonical.canonical_id)
             staged.append(
                 StageInput(
                     canonical_id=canonical.canonical_id,
@@ -116,6 +131,8 @@ def extract_stream(
     # was, and the next run re-reads the window (staging is idempotent).
     ledger.commit_batch(system, stream, [], newest, summary.batch_id)
     summary.watermark_after = ledger.get_watermark(system, stream)
+    if seen is not None:
+        summary.records = len(seen)
     return summary
 
 

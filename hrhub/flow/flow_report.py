@@ -173,6 +173,13 @@ def _totals_section(summary: Mapping[str, Any], reconciliation: Mapping[str, Any
     if reconciliation:
         items.append(("丢失 / lost", _must_be_zero(_lost(reconciliation))))
         items.append(("重复 / duplicates", _must_be_zero(_duplicates(reconciliation))))
+    if "missed" in reconciliation:  # the daily reconciliation's repairs
+        items.append(
+            ("增量漏读已补 / missed by incremental reads, staged", _count(reconciliation["missed"]))
+        )
+        items.append(
+            ("目标缺失已重发 / gone from targets, re-sent", _count(reconciliation["repaired"]))
+        )
     rows = "".join(f"<dt>{escape(name)}</dt><dd>{value}</dd>" for name, value in items)
     return f'<section id="totals"><h2>总览 / Totals</h2><dl class="totals">{rows}</dl></section>'
 

@@ -14,18 +14,24 @@ each, these writes go to the outbox, keyed so a rerun queues nothing twice:
   candidates have no DingTalk account: they are counted, not lettered, since their system of
   record carries the invitation.
 
-Then the interview and its application move to `invited`. The language is the resume's script
+Then the interview and its application move to `invited`. When DingTalk cannot be asked (it
+is down: `recipient` raises RetriableError), the other writes still go to the outbox and the
+interview stays where it is, so the next run asks again and queues its notice (the other
+writes, queued again with the same content, are the same outbox items); after the first such
+error DingTalk is not asked again in this run. The language is the resume's script
 (Han characters in the candidate's name: Chinese), the one signal every source carries.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from connectors._core.errors import RetriableError
 from connectors._core.registry import get_connector
 from hrhub.flow.job_profiles import JobProfiles
 from hrhub.flow.push import enqueue_writes
@@ -37,6 +43,8 @@ from hrhub.scoring.interview import load_competency_model
 from hrhub.scoring.interview.questions import question_text
 
 __all__ = ["InviteSummary", "invite_booked"]
+
+log = logging.getLogger(__name__)
 
 ROOM, ORDER_OPERATION = "interview_room", "create_orders"
 NOTICE_SYSTEM, NOTICE_OPERATION = "dingtalk", "work_notification"
@@ -56,6 +64,7 @@ class InviteSummary:
     interview_records_queued: int = 0
     notices_queued: int = 0
     no_dingtalk: int = 0  # external candidates: their own system carries the invitation
+    notices_deferred: int = 0  # DingTalk could not be asked: the next run queues them
     dead_letters: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -77,6 +86,8 @@ def invite_booked(
     jobs = _by_id(ledger, [str(a.payload.get("job_id")) for a in applications.values()])
     writes: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     lettered: set[str] = set()
+    deferred: set[str] = set()
+    dingtalk_down: RetriableError | None = None
     for interview in interviews:
         application = applications.get(interview.application_id)
         candidate = candidates.get(interview.candidate_id)
@@ -102,8 +113,16 @@ def invite_booked(
             writes[(application.source_system, INTERVIEW_OPERATION)].append(
                 {**interview.model_dump(mode="json"), "canonical_id": interview.canonical_id}
             )
-        userid = recipient(candidate.payload)
-        if userid is None:
+        userid: str | None = None
+        if dingtalk_down is None:
+            try:
+                userid = recipient(candidate.payload)
+            except RetriableError as exc:
+                dingtalk_down = exc
+        if dingtalk_down is not None:
+            deferred.add(interview.canonical_id)
+            summary.notices_deferred += 1
+        elif userid is None:
             summary.no_dingtalk += 1
         else:
             writes[(NOTICE_SYSTEM, NOTICE_OPERATION)].append(
@@ -120,7 +139,13 @@ def invite_booked(
             summary.interview_records_queued += queued.queued
         else:
             summary.notices_queued += queued.queued
-    invited = [i for i in interviews if i.canonical_id not in lettered]
+    if dingtalk_down is not None:
+        log.warning(
+            "invite: DingTalk could not be asked (%s); %d interviews wait for their notice",
+            dingtalk_down,
+            len(deferred),
+        )
+    invited = [i for i in interviews if i.canonical_id not in lettered | deferred]
     ledger.set_stage([i.canonical_id for i in invited], Stage.INVITED.value)
     ledger.set_stage([i.application_id for i in invited], Stage.INVITED.value)
     return summary

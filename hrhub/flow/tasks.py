@@ -11,10 +11,11 @@ from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from airflow.sdk import BaseHook
+from airflow.sdk import BaseHook, get_current_context
 
-from connectors._core.errors import ConfigError, RecordRejected
+from connectors._core.errors import ConfigError, RecordRejected, RetriableError
 from connectors._core.registry import get_connector, registry
+from hrhub.flow.daily import daily_report as report_step
 from hrhub.flow.extract import extract_stream, planned_streams
 from hrhub.flow.hire import onboard_hires as hire_step
 from hrhub.flow.invite import invite_booked
@@ -26,12 +27,14 @@ from hrhub.flow.schedule import schedule_interviews, shortlisted_applications
 from hrhub.flow.score import RESULT_OPERATIONS
 from hrhub.flow.score import score_interviews as score_step
 from hrhub.flow.screen import screen_applications
+from hrhub.flow.verify import verify_target
 from hrhub.ledger import Ledger, StagedRecord
 from hrhub.scheduling import Policy
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "daily_report",
     "extract",
     "invite",
     "onboard_hires",
@@ -42,6 +45,7 @@ __all__ = [
     "schedule",
     "score_interviews",
     "screen",
+    "verify_writes",
 ]
 
 INTERVIEWER_POOL = 20  # DingTalk on-job people the schedule books AI-interview observers from
@@ -69,13 +73,20 @@ def connection_flavors() -> dict[str, str | None]:
     return flavors
 
 
-def extract(source: dict[str, str], conn_id: str | None = None) -> dict[str, Any]:
-    """Extract one stream; returns counts and the batch id (ids stay in the ledger)."""
+def extract(
+    source: dict[str, str], conn_id: str | None = None, *, full: bool = False
+) -> dict[str, Any]:
+    """Extract one stream (`full`: all of it, not only what changed since the watermark);
+    returns counts and the batch id (ids stay in the ledger)."""
     spec = get_connector(source["system"])
     hook = spec.hook_class()(conn_id=conn_id)
     try:
         summary = extract_stream(
-            source["system"], source["stream"], client=hook.get_conn(), ledger=Ledger.open()
+            source["system"],
+            source["stream"],
+            client=hook.get_conn(),
+            ledger=Ledger.open(),
+            full=full,
         )
     finally:
         hook.close()
@@ -133,12 +144,68 @@ def push_writes(system: str, conn_id: str | None = None) -> dict[str, Any]:
     hook = get_connector(system).hook_class()(conn_id=conn_id)
     sent = OperationRecorder()
     try:
-        summary = push(system, client=sent.wrap(hook.get_conn()), ledger=ledger)
+        summary = push(
+            system, client=sent.wrap(hook.get_conn()), ledger=ledger, claimant=task_claimant()
+        )
     finally:
         hook.close()
         emit_push_lineage(system, sent.operations)  # what was written, even if a call failed
     log.info("push %s: %s", system, summary.as_dict())
     return summary.as_dict()
+
+
+def verify_writes(system: str, conn_id: str | None = None) -> dict[str, Any]:
+    """Read back what landed in `system`; re-open what it no longer holds (see
+    `hrhub.flow.verify`). A system nothing landed in is not contacted."""
+    ledger = Ledger.open()
+    if not any(t["target_system"] == system and t["landed"] for t in ledger.write_tallies()):
+        log.info("verify %s: nothing landed there", system)
+        return {"system": system, "operations": []}
+    spec = get_connector(system)
+    hook = spec.hook_class()(conn_id=conn_id)
+    try:
+        flavor = connection_flavors().get(system) if spec.default_flavor else None
+        summaries = verify_target(system, hook.get_conn(), ledger, flavor=flavor)
+    finally:
+        hook.close()
+    operations = [s.as_dict() for s in summaries]
+    for op in operations:
+        log.info(
+            "verify %s.%s: landed %d, read back %d, gone %d%s",
+            system,
+            op["operation"],
+            op["landed"],
+            op["checked"],
+            op["absent"],
+            f" ({op['not_checked']})" if op["not_checked"] else "",
+        )
+    return {"system": system, "operations": operations}
+
+
+def daily_report(
+    day: str, resynced: list[dict[str, Any]], verified: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The daily report (HTML and JSON under the reports folder) and its verdict."""
+    result = report_step(day, resynced, verified)
+    log.info(
+        "daily report %s: lost %d, missed by the incremental reads %d, repaired %d -> %s",
+        day,
+        result["lost"],
+        result["missed"],
+        result["repaired"],
+        result["html"],
+    )
+    return result
+
+
+def task_claimant() -> str | None:
+    """The Airflow task instance running this, by a name its retries share (None outside a
+    task): the outbox hands a retry what the task's killed try held in flight."""
+    try:
+        ti = get_current_context()["ti"]
+    except RuntimeError:  # not inside an Airflow task (the CLI, a test, a benchmark)
+        return None
+    return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/{ti.map_index}"
 
 
 def score_interviews(conn_id: str | None = None, batch_size: int = 200) -> dict[str, Any]:
@@ -231,8 +298,14 @@ def schedule(now: str | None = None, days: int = SCHEDULE_DAYS) -> dict[str, Any
     room = get_connector("interview_room").hook_class()()
     try:
         people = dingtalk.get_conn()
-        pool = sorted(people.onjob_userids())[:INTERVIEWER_POOL]
-        busy = people.busy_intervals(pool, policy.window_start, policy.window_end)
+        try:
+            pool = sorted(people.onjob_userids())[:INTERVIEWER_POOL]
+            busy = people.busy_intervals(pool, policy.window_start, policy.window_end)
+        except RetriableError as exc:
+            # No calendars, no slots: the shortlisted wait for the next run; the rest of the
+            # run (invitations booked before, every push) goes on.
+            log.warning("schedule: DingTalk is down (%s); %d wait", exc, len(applications))
+            return {"requested": len(applications), "deferred": len(applications)}
         door = room.get_conn()
         summary = schedule_interviews(
             ledger=ledger,

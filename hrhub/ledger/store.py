@@ -654,6 +654,45 @@ class Ledger:
 
         return self._write(work)
 
+    def reopen(self, key: str, reason: str, *, actor: str = "hrhub.reconcile") -> OutboxItem:
+        """Owe a landed write again because its target no longer holds it (a repair).
+
+        The receipt goes (the write is no longer landed) and the item is pending again, so
+        the next push re-sends it; the receipt's facts and the reason go to the audit log in
+        the same transaction. An item that is not done is left as it is.
+        """
+
+        def work(session: Session) -> OutboxItem:
+            item = _locked_item(session, key)
+            if item.status != OutboxStatus.DONE.value:
+                return item
+            receipt = session.get(Receipt, key)
+            item.status = OutboxStatus.PENDING.value
+            item.attempts = 0
+            item.last_error = reason
+            item.updated_at = utcnow()
+            if receipt is not None:
+                session.delete(receipt)
+            lock_for_append(session)
+            append_entry(
+                session,
+                at=item.updated_at,
+                actor=actor,
+                action="write.reopened",
+                subject=item.canonical_id,
+                data={
+                    "idempotency_key": key,
+                    "target_system": item.target_system,
+                    "operation": item.entity,
+                    "remote_id": receipt.remote_id if receipt else None,
+                    "written_at": receipt.written_at.isoformat() if receipt else None,
+                    "reason": reason,
+                },
+            )
+            return item
+
+        return self._write(work)
+
     def outbox_item(self, key: str) -> OutboxItem | None:
         """One outbox item by idempotency key."""
         with self._read() as session:

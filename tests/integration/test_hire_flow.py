@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,13 +32,6 @@ from hrhub.sandbox import SandboxSystem, sandbox
 
 CHINA = ZoneInfo("Asia/Shanghai")
 SF_STREAMS = ("JobRequisition", "Candidate", "JobApplication")
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    store = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}")
-    yield store
-    store.close()
 
 
 @pytest.fixture

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 import requests
 
-from connectors._core.errors import RecordRejected, RetriableError
+from connectors._core.errors import ConfigError, DataContractError, RecordRejected, RetriableError
 from connectors.successfactors.client import SuccessFactorsClient
 from connectors.successfactors.simulator import SuccessFactorsSimulator
 from hrhub.flow.push import enqueue_writes, push
+from hrhub.flow.verify import verify_target
 from hrhub.ledger import Ledger
 from hrhub.mapping import load_mapping
 from hrhub.models import Interview, InterviewStatus
@@ -287,3 +288,58 @@ def test_the_flow_order_invite_then_score_lands_both_in_one_push(sim, client, le
     assert {row["interviewRefId"] for row in hub_assessments(sim)} == {
         made[i["canonical_id"]] for i in interviews
     }
+
+
+# --- read back by the daily reconciliation ---------------------------------------------------
+
+
+def landed_sf_interviews(sim, client, ledger: Ledger, n: int) -> list[dict[str, Any]]:
+    records = [hub_interview(app, hours=i) for i, app in enumerate(sim.rows("JobApplication")[:n])]
+    enqueue_writes("successfactors", "application_interview", records, ledger=ledger)
+    assert push("successfactors", client=client, ledger=ledger).landed == n
+    return records
+
+
+def sf_summary(summaries, operation: str):
+    return next(s for s in summaries if s.operation == operation)
+
+
+def test_deleted_interview_records_are_found_reopened_and_recreated_once(
+    sim, client, ledger
+) -> None:
+    hub_ids = {r["canonical_id"] for r in landed_sf_interviews(sim, client, ledger, 5)}
+    ours = [r for r in sim.rows("JobApplicationInterview") if r.get("source") in hub_ids]
+    assert len(ours) == 5
+    gone = ours[1:3]
+    for row in gone:
+        sim.delete("JobApplicationInterview", row["applicationInterviewId"])
+
+    summaries = verify_target("successfactors", client, ledger)
+
+    check = sf_summary(summaries, "application_interview")
+    assert (check.landed, check.checked, check.absent) == (5, 5, 2)
+    assert check.not_checked is None
+    status = sf_summary(summaries, "application_status")
+    assert status.not_checked and "offers no read-back" in status.not_checked
+    reopened = [ledger.outbox_item(key) for key in check.reopened]
+    assert {item.canonical_id for item in reopened} == {r["source"] for r in gone}
+    assert all(item.status == "pending" for item in reopened)
+    assert all(ledger.receipt_for(key) is None for key in check.reopened)
+    entries = [e for e in ledger.audit_entries() if e.action == "write.reopened"]
+    assert sorted(e.subject for e in entries) == sorted(r["source"] for r in gone)
+    assert all("no longer holds JobApplicationInterview/" in e.data["reason"] for e in entries)
+    assert ledger.verify_audit().ok
+
+    assert push("successfactors", client=client, ledger=ledger).landed == 2
+    sources = [r["source"] for r in sim.rows("JobApplicationInterview") if r["source"] in hub_ids]
+    assert sorted(sources) == sorted(r["source"] for r in ours)  # each back, once
+    again = sf_summary(verify_target("successfactors", client, ledger), "application_interview")
+    assert (again.checked, again.absent) == (5, 0)
+
+
+def test_read_back_refuses_what_it_cannot_check(client) -> None:
+    with pytest.raises(ConfigError, match="cannot read back 'application_status'"):
+        client.absent("application_status", ["JobApplication/applicationId=1"])
+    with pytest.raises(DataContractError, match="not a JobApplicationComments key"):
+        client.absent("comment", ["JobApplicationInterview/applicationInterviewId=1"])
+    assert client.absent("comment", []) == set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from connectors._core.errors import RetriableError
 from hrhub.flow.invite import invite_booked
 from hrhub.flow.job_profiles import JobProfiles
 from hrhub.ledger import Ledger, StageInput
@@ -64,6 +65,7 @@ def test_each_booked_interview_gets_an_order_a_status_and_a_notice_once(ledger: 
         "interview_records_queued": 2,
         "notices_queued": 1,
         "no_dingtalk": 1,
+        "notices_deferred": 0,
         "dead_letters": 0,
     }
     orders = {
@@ -127,3 +129,35 @@ def test_an_interview_whose_job_has_no_profile_sends_nothing_and_is_a_dead_lette
     assert [s.canonical_id for s in statuses] == [good.application_id]
     [stray_record] = ledger.get_records([stray.canonical_id])
     assert stray_record.stage == "dead_letter"
+
+
+def test_dingtalk_down_defers_only_the_notices_and_the_next_run_sends_them(
+    ledger: Ledger,
+) -> None:
+    first, second = stage_booked(ledger, 1, "张伟"), stage_booked(ledger, 2, "李娜")
+    asked: list[str] = []
+
+    def down(candidate: dict) -> str | None:
+        asked.append(candidate["canonical_id"])
+        raise RetriableError("DingTalk answered 500 (gave up after 3 attempts)", system="dingtalk")
+
+    summary = invite_booked(ledger, profiles=JobProfiles.load(), recipient=down)
+
+    assert len(asked) == 1  # not asked again once it is known to be down
+    assert (summary.orders_queued, summary.statuses_queued, summary.notices_queued) == (2, 2, 0)
+    assert summary.notices_deferred == 2
+    assert not ledger.outbox_items("dingtalk", "work_notification")
+    # Still waiting: the next run invites them again and this time queues the notices.
+    assert set(ledger.ids_in_stage("interview", "extracted")) == {
+        first.canonical_id,
+        second.canonical_id,
+    }
+    again = invite_booked(ledger, profiles=JobProfiles.load(), recipient=lambda c: "u-1")
+    assert (again.notices_queued, again.notices_deferred) == (2, 0)
+    # The same orders, statuses and records as the first run's: no second outbox item.
+    assert len(ledger.outbox_items("interview_room", "create_orders")) == 2
+    assert len(ledger.outbox_items("successfactors", "application_interview")) == 2
+    assert set(ledger.ids_in_stage("interview", "invited")) == {
+        first.canonical_id,
+        second.canonical_id,
+    }
