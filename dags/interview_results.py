@@ -41,6 +41,8 @@ from airflow.sdk import (
     task,
 )
 
+from hrhub.flow.pools import RESULT_TARGETS
+from hrhub.flow.push_task import push_task
 from hrhub.flow.triggers import RoomSessionsCompletedTrigger
 
 INTERVIEW_RESULTS = Asset(name="hrhub_interview_results", uri="hrhub://ledger/interview_result")
@@ -80,17 +82,9 @@ def interview_results() -> None:
 
         return tasks.score_interviews()
 
-    @task
-    def targets(scored: dict) -> list[str]:
-        return list(scored["push_to"])
-
-    @task(max_active_tis_per_dagrun=2)
-    def push(system: str) -> dict:
-        from hrhub.flow import tasks
-
-        return tasks.push_writes(system)
-
-    push.expand(system=targets(score(extract())))
+    scored = score(extract())
+    for system in RESULT_TARGETS:  # a system with nothing owed is not contacted
+        push_task(system, scored)
 
 
 interview_results_dag = interview_results()

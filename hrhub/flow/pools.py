@@ -19,3 +19,9 @@ PUSH_POOL_SLOTS: dict[str, int] = {
 
 def pool_name(system: str) -> str:
     return f"hrhub_{system}"
+
+
+RESULT_TARGETS: tuple[str, ...] = ("successfactors", "yonyou")
+"""Systems that take interview results (the systems of `hrhub.flow.score.RESULT_OPERATIONS`,
+named here so interview_results knows its push tasks at parse time without importing the
+scoring step; a test keeps the two in step)."""

@@ -24,7 +24,6 @@ from hrhub.flow.lineage import OperationRecorder, emit_extract_lineage, emit_pus
 from hrhub.flow.onboard import CHECKIN_OPERATIONS, first_week_checkins
 from hrhub.flow.push import PushSummary, push
 from hrhub.flow.schedule import schedule_interviews, shortlisted_applications
-from hrhub.flow.score import RESULT_OPERATIONS
 from hrhub.flow.score import score_interviews as score_step
 from hrhub.flow.screen import screen_applications
 from hrhub.flow.verify import verify_target
@@ -210,8 +209,8 @@ def task_claimant() -> str | None:
 
 def score_interviews(conn_id: str | None = None, batch_size: int = 200) -> dict[str, Any]:
     """Score the analysed interviews not scored yet, with recordings from the interview room
-    (`conn_id`: its connection, default the connector's); returns counts and `push_to`, the
-    systems that take interview results and have a connection, for the push tasks."""
+    (`conn_id`: its connection, default the connector's); returns counts and the writes queued
+    per target (the DAG pushes every system that takes results, `pools.RESULT_TARGETS`)."""
     hook = get_connector("interview_room").hook_class()(conn_id=conn_id)
     try:
         client = hook.get_conn()
@@ -224,10 +223,9 @@ def score_interviews(conn_id: str | None = None, batch_size: int = 200) -> dict[
     finally:
         hook.close()
     result = summary.as_dict()
-    result["push_to"] = sorted(set(summary.queued_by_target) | _result_targets_connected())
     log.info(
         "score: scored %d, held for review %d, queued writes %d, dead letters %d, skipped %d; "
-        "audio analysed %d, audio errors %d; push to %s",
+        "audio analysed %d, audio errors %d; queued per target %s",
         summary.scored,
         summary.held_for_review,
         summary.queued_writes,
@@ -235,22 +233,9 @@ def score_interviews(conn_id: str | None = None, batch_size: int = 200) -> dict[
         summary.skipped,
         summary.audio_analysed,
         summary.audio_errors,
-        result["push_to"] or "none",
+        summary.queued_by_target or "none",
     )
     return result
-
-
-def _result_targets_connected() -> set[str]:
-    """Systems that take interview results and whose default connection exists, so writes a
-    reviewer released since the last run are pushed too."""
-    connected = set()
-    for system in sorted({system for system, _ in RESULT_OPERATIONS}):
-        try:
-            BaseHook.get_connection(get_connector(system).default_conn_id)
-        except Exception:  # no connection: nothing of ours can be pushed there anyway
-            continue
-        connected.add(system)
-    return connected
 
 
 def screen(chunk_size: int = 500) -> dict[str, Any]:

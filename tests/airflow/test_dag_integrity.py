@@ -100,3 +100,28 @@ def test_every_system_hrhub_writes_to_has_a_pool_and_a_push_task_in_it() -> None
     assert {f"push_{system}" for system in writable} <= set(pools)
     for system in writable:
         assert pools[f"push_{system}"] == pool_name(system)
+
+
+def test_interview_results_pushes_every_system_that_takes_results_in_its_pool() -> None:
+    from hrhub.flow.pools import RESULT_TARGETS, pool_name
+    from hrhub.flow.score import RESULT_OPERATIONS
+
+    assert set(RESULT_TARGETS) == {system for system, _ in RESULT_OPERATIONS}
+    probe = (
+        "import json, importlib.util, sys\n"
+        "spec = importlib.util.spec_from_file_location('f', sys.argv[1])\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "dag = m.interview_results_dag\n"
+        "print(json.dumps({t.task_id: t.pool for t in dag.tasks}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(REPO_ROOT / "dags" / "interview_results.py")],
+        env=airflow_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    pools = json.loads(proc.stdout.strip().splitlines()[-1])
+    for system in RESULT_TARGETS:
+        assert pools[f"push_{system}"] == pool_name(system)
