@@ -67,11 +67,18 @@ def run_airflow_json(*args: str, env: Mapping[str, str], timeout: float = 900) -
 
 
 def ensure_pools(env: Mapping[str, str]) -> None:
-    """Create or resize the per-system pools the DAGs' write tasks run in (`airflow pools set`
-    is idempotent: a second call sets the same slots)."""
+    """Create or resize the per-system pools the DAGs' write tasks run in, in one `airflow
+    pools import` (an upsert: a second call sets the same slots); one Airflow process instead
+    of one per pool, each of which costs seconds of start-up."""
+    import tempfile
+
     from hrhub.flow.pools import PUSH_POOL_SLOTS, pool_name
 
-    for system, slots in PUSH_POOL_SLOTS.items():
-        run_airflow(
-            "pools", "set", pool_name(system), str(slots), f"hrhub writes to {system}", env=env
-        )
+    pools = {
+        pool_name(system): {"slots": slots, "description": f"hrhub writes to {system}"}
+        for system, slots in PUSH_POOL_SLOTS.items()
+    }
+    with tempfile.TemporaryDirectory(prefix="hrhub-pools-") as folder:
+        path = Path(folder) / "pools.json"
+        path.write_text(json.dumps(pools))
+        run_airflow("pools", "import", str(path), env=env)

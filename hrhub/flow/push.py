@@ -137,15 +137,17 @@ def push(
     ledger: Ledger,
     limit: int = 1000,
     production: bool | None = None,
+    claimant: str | None = None,
 ) -> PushSummary:
     """Send up to `limit` queued writes for `target_system` and settle every one of them.
 
     `production` (default: `$HRHUB_MODE`) holds the writes of an unapproved mapping version
-    instead of sending them (see the module's docstring).
+    instead of sending them (see the module's docstring). `claimant` names the caller across
+    its retries (see `Ledger.claim`): a retry also sends what its killed try held in flight.
     """
     summary = PushSummary(target_system)
     gate = ApprovalGate.open(ledger, production)
-    items = ledger.claim(target_system, limit)
+    items = ledger.claim(target_system, limit, claimant=claimant)
     summary.claimed = len(items)
     by_operation: dict[str, list[OutboxItem]] = defaultdict(list)
     for item in items:

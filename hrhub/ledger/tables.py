@@ -227,6 +227,9 @@ class OutboxItem(LedgerBase, table=True):
     not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Who claimed it last (an Airflow task instance, the same name across its tries), so a
+    # retry takes back what its killed try held in flight without waiting out the lease.
+    claimed_by: str | None = Field(default=None, sa_type=Text)
 
 
 class Receipt(LedgerBase, table=True):

@@ -23,10 +23,10 @@ import pytest
 from connectors.interview_room.sim_data import FAMILY_QUESTIONS, QUESTION_BANK
 from connectors.interview_room.simulator import InterviewRoomSimulator
 from hrhub.airflow_env import run_airflow
+from hrhub.deployment import Deployment, airflow_deployment
 from hrhub.flow.triggers import RoomSessionsCompletedTrigger, Watermark
 from hrhub.ledger import Ledger
 from hrhub.sandbox import SandboxSystem, connection_env, sandbox
-from tests.airflow.deployment import Deployment, airflow_deployment
 from tests.integration.flow_score.world import FAMILY, Interview, pick_interviews, room_client
 
 pytestmark = pytest.mark.airflow

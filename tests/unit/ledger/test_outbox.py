@@ -145,6 +145,21 @@ def test_expired_lease_is_reclaimed(ledger_url: str, ledger: Ledger) -> None:
     other.close()
 
 
+def test_a_claimant_takes_back_what_it_held_in_flight_before_the_lease_ends(
+    ledger: Ledger,
+) -> None:
+    """A task's retry (the same claimant) resends what its killed try held; nobody else can
+    take those items until the lease runs out."""
+    keys = {item.idempotency_key for item in _enqueue(ledger, 2)}
+    first = ledger.claim("dingtalk", 10, claimant="dag/run/push_dingtalk/-1")
+    assert {item.idempotency_key for item in first} == keys
+    assert ledger.claim("dingtalk", 10, claimant="dag/other-run/push_dingtalk/-1") == []
+    assert ledger.claim("dingtalk", 10) == []
+    again = ledger.claim("dingtalk", 10, claimant="dag/run/push_dingtalk/-1")
+    assert {item.idempotency_key for item in again} == keys
+    assert {ledger.outbox_item(k).claimed_by for k in keys} == {"dag/run/push_dingtalk/-1"}
+
+
 def test_complete_writes_receipt_and_marks_done(ledger: Ledger) -> None:
     [item] = _enqueue(ledger)
     ledger.claim("dingtalk", 1)

@@ -1,4 +1,6 @@
-"""A real Airflow deployment for the tests: api-server, scheduler, dag-processor and workers.
+"""A real Airflow deployment on one machine: api-server, scheduler, dag-processor and workers.
+
+The production-shaped tests and the latency benchmark run the flow through it.
 
 `airflow dags test` runs a DAG in one process; this starts the long-running components of
 Airflow 3 as separate process groups in a temporary AIRFLOW_HOME, on free loopback ports, the
@@ -35,14 +37,14 @@ from hrhub.airflow_env import (
 )
 
 T = TypeVar("T")
-HOSTNAME_VARIABLE = "HRHUB_TEST_HOSTNAME"
+HOSTNAME_VARIABLE = "HRHUB_WORKER_HOSTNAME"
 TERMINAL_RUN_STATES = {"success", "failed"}
-# The test writes its own admin password file and points SimpleAuthManager at it.
+# The deployment writes its own admin password file and points SimpleAuthManager at it.
 PASSWORDS_FILE_VARIABLE = "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"
 
 
 def process_hostname() -> str:
-    """`[core] hostname_callable` for the tests: each worker names itself through a variable,
+    """`[core] hostname_callable` for deployments: each worker names itself through a variable,
     so task instances show which of two workers on one machine ran them."""
     return os.environ.get(HOSTNAME_VARIABLE) or socket.getfqdn()
 
@@ -249,8 +251,8 @@ def deployment_env(
             PASSWORDS_FILE_VARIABLE: str(passwords_file),
             "AIRFLOW__API__SECRET_KEY": secrets.token_hex(32),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "tests.airflow.deployment.process_hostname",
-            # Only the runs a test triggers: no hourly run appears beside them.
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "hrhub.deployment.process_hostname",
+            # Only the runs the caller triggers: no hourly run appears beside them.
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
