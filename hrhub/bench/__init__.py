@@ -219,6 +219,39 @@ BENCHMARKS: dict[str, Benchmark] = {
             steps=26,
             minimum=50,
         ),
+        Benchmark(
+            name="flow_vs_httphook",
+            summary=(
+                "N candidates screened through real Airflow (`airflow dags test`, fresh SQLite "
+                "each): candidate_flow's extract, screen and SuccessFactors status push vs the "
+                "way it is built by hand today, one mapped task per application calling "
+                "HttpHook (read with the resume, hrhub's own screening, one status write per "
+                "shortlisted); wall seconds, SuccessFactors requests, same outcome checked."
+            ),
+            target="httphook/hub time >= 1x",
+            function="httphook_peer:flow_vs_httphook",
+            param="candidates",
+            default=2_000,
+            steps=4,
+            minimum=10,
+        ),
+        Benchmark(
+            name="flow_latency",
+            summary=(
+                "N interviews ending at 1 a second (room sessions of SuccessFactors and Yonyou "
+                "NC applications) through a real Airflow deployment with a triggerer: the "
+                "AssetWatcher's event starts interview_results, which scores and writes each "
+                "result; seconds from the room's completed_at to the result in its system "
+                "(p50, p95, max; misses past 10 minutes counted), throughput, and where the "
+                "DAG runs' time goes. Leading platforms report 5-10 minutes."
+            ),
+            target="p95 under 60 s (target/p95 >= 1x)",
+            function="latency:flow_latency",
+            param="interviews",
+            default=1000,
+            steps=6,
+            minimum=6,
+        ),
     )
 }
 

@@ -97,9 +97,7 @@ def _claimed(done: dict[str, Any]) -> int:
 
 def _rows(contender: str, timings: list[tuple[str, int, float]], candidates: int) -> list[Result]:
     # A step with nothing to do (a system nothing was owed) has no rate; its time still counts.
-    rows = [
-        rate_row(f"{contender}: {name}", name, n, max(s, 1e-9)) for name, n, s in timings if n
-    ]
+    rows = [rate_row(f"{contender}: {name}", name, n, max(s, 1e-9)) for name, n, s in timings if n]
     total = sum(s for _, _, s in timings)
     rows.append(rate_row(contender, "all steps (candidates)", candidates, total))
     return rows

@@ -20,14 +20,14 @@ from typing import Any
 
 import pytest
 
-from connectors.interview_room.sim_data import FAMILY_QUESTIONS, QUESTION_BANK
 from connectors.interview_room.simulator import InterviewRoomSimulator
 from hrhub.airflow_env import run_airflow
+from hrhub.bench.interviews import interview_order, room_client
 from hrhub.deployment import Deployment, airflow_deployment
 from hrhub.flow.triggers import RoomSessionsCompletedTrigger, Watermark
 from hrhub.ledger import Ledger
 from hrhub.sandbox import SandboxSystem, connection_env, sandbox
-from tests.integration.flow_score.world import FAMILY, Interview, pick_interviews, room_client
+from tests.integration.flow_score.world import Interview, pick_interviews
 
 pytestmark = pytest.mark.airflow
 
@@ -55,21 +55,6 @@ def order(room: InterviewRoomSimulator, n: int) -> dict[str, Any]:
     """A valid order with a genuine link, as the hub's invite step sends it."""
     interview_id, candidate_id = f"hrhub:interview:E{n}-ai", f"successfactors:candidate:{n}"
     return interview_order(room, interview_id, f"successfactors:application:E{n}", candidate_id)
-
-
-def interview_order(
-    room: InterviewRoomSimulator, interview_id: str, application_id: str, candidate_id: str
-) -> dict[str, Any]:
-    return {
-        "external_id": interview_id,
-        "application_id": application_id,
-        "candidate": {"id": candidate_id, "name": "张伟", "language": "zh"},
-        "job": {"id": "successfactors:job:1", "family": FAMILY},
-        "questions": [
-            {"id": qid, "text": QUESTION_BANK[qid].text("zh")} for qid in FAMILY_QUESTIONS[FAMILY]
-        ],
-        "link_token": room.link_for(interview_id, candidate_id),
-    }
 
 
 async def next_event(events: AsyncIterator[Any], timeout: float) -> dict[str, Any]:

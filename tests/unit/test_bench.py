@@ -28,6 +28,9 @@ HRHUB = str(Path(sys.executable).with_name("hrhub"))
 CANDIDATES = 300
 PUSHES = 200
 CLI_SCALE = 0.003  # 300 candidates, 300 records
+# Every benchmark at CLI_SCALE in one `hrhub bench` run: about 9 minutes on two shared cores
+# for the in-process ones and the flow DAGs, plus 2-3 for flow_latency's Airflow deployment.
+CLI_SECONDS = 1500
 
 
 class Steps:
@@ -132,7 +135,7 @@ def cli_results() -> dict[str, Result]:
         [HRHUB, "bench", "--json", "--scale", str(CLI_SCALE)],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=CLI_SECONDS,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
@@ -241,6 +244,7 @@ def test_screening_through_the_api() -> None:
     assert len(steps.messages) == BENCHMARKS["scr_parse"].steps
 
 
+@pytest.mark.timeout(CLI_SECONDS + 60)
 def test_cli_json_runs_every_benchmark(cli_results: dict[str, Result]) -> None:
     assert list(cli_results) == list(BENCHMARKS)
     size = BENCHMARKS["sf_extract"].size(CLI_SCALE)
@@ -342,3 +346,83 @@ def test_cli_refuses_an_unknown_benchmark() -> None:
     assert proc.returncode == 2
     assert "no benchmark 'nope'" in proc.stderr
     assert proc.stdout == ""
+
+
+def check_httphook(result: Result, candidates: int) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == ["hub", "httphook"]
+    source = result["source"]
+    assert result["params"]["candidates"] == source["candidates"] == candidates
+    # Both DAGs screened the same applications and left SuccessFactors in the same state.
+    assert source["hub_screened"] == source["peer_screened"] > 0
+    assert rows["hub"]["rows"] == rows["httphook"]["rows"] == source["hub_screened"]
+    assert rows["hub"]["written"] == rows["httphook"]["written"] == source["peer_written"]
+    assert source["statuses_agree"] is True and source["statuses_differing"] == 0
+    # The peer: a task and a GET per application it screened, a POST per status it wrote.
+    peer_tasks = source["tasks"]["httphook"]
+    assert peer_tasks["screen_application"]["ran"] >= rows["httphook"]["rows"]
+    assert (
+        peer_tasks["write_status"]["ran"] == source["peer_calls"]["POST"] == source["peer_written"]
+    )
+    assert source["peer_calls"]["GET"] > peer_tasks["screen_application"]["ran"]
+    # The hub's skipped steps never ran: no schedule, invite or other system's push.
+    assert set(source["tasks"]["hub"]) == {
+        "plan_extract",
+        "extract",
+        "screen",
+        "push_successfactors",
+    }
+    [entry] = result["ratios"]
+    assert entry["name"] == "httphook/hub time"
+    assert entry["value"] == pytest.approx(rows["httphook"]["seconds"] / rows["hub"]["seconds"])
+
+
+@pytest.mark.timeout(CLI_SECONDS + 60)
+def test_cli_json_compares_the_flow_with_per_candidate_httphook_tasks(
+    cli_results: dict[str, Result],
+) -> None:
+    check_httphook(cli_results["flow_vs_httphook"], BENCHMARKS["flow_vs_httphook"].size(CLI_SCALE))
+
+
+def check_latency(result: Result, interviews: int) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == [
+        "p50",
+        "p95",
+        "max",
+        "target",
+        "platforms",
+        "arrival",
+        "throughput",
+        "capacity",
+        "scoring",
+    ]
+    params = result["params"]
+    assert params["interviews"] == result["source"]["interviews"] == interviews
+    # Every interview is accounted for: its result seen, missed past the deadline, or held.
+    assert params["arrived"] + params["missed"] + params["held"] == interviews
+    assert sum(params["planned"].values()) == interviews
+    assert set(params["planned"]) == {"successfactors", "yonyou"}  # both targets measured
+    assert sum(params["targets"].values()) == params["arrived"] > 0
+    latencies = [rows[name] for name in ("p50", "p95", "max")]
+    assert all(row["rows"] == params["arrived"] + params["missed"] for row in latencies)
+    assert rows["p50"]["seconds"] <= rows["p95"]["seconds"] <= rows["max"]["seconds"]
+    assert rows["max"]["seconds"] <= params["deadline_seconds"]
+    assert rows["arrival"]["rows"] == interviews
+    assert rows["throughput"]["rows"] == rows["capacity"]["rows"] == params["arrived"]
+    # A result visible in its system or held for a person was scored first.
+    assert rows["scoring"]["rows"] == params["scored"] >= params["arrived"] + params["held"]
+    assert rows["target"]["seconds"] == 60
+    assert result["source"]["scoring_runs"] >= 1
+    [entry] = result["ratios"]
+    assert entry["name"] == "target/p95"
+    assert entry["higher_is_better"] and entry["threshold"] == 1.0
+
+
+@pytest.mark.timeout(CLI_SECONDS + 60)
+def test_cli_json_measures_interview_result_latency_through_airflow(
+    cli_results: dict[str, Result],
+) -> None:
+    check_latency(cli_results["flow_latency"], BENCHMARKS["flow_latency"].size(CLI_SCALE))

@@ -19,8 +19,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import median_filter, uniform_filter1d
-from scipy.signal import butter, find_peaks, sosfilt, sosfilt_zi
+
+# scipy is imported inside the functions that filter: importing it costs seconds, and every
+# Airflow task of the flow imports this package (through the job profiles and the rubric)
+# while only the score step measures audio.
 
 __all__ = [
     "FEATURE_KEYS",
@@ -160,6 +162,9 @@ def _levels(samples: np.ndarray, rate: int, hop: int) -> tuple[np.ndarray, np.nd
 
     A 3-frame running median takes out clicks (one loud frame) before anything is measured.
     """
+    from scipy.ndimage import median_filter
+    from scipy.signal import butter, sosfilt, sosfilt_zi
+
     count = len(samples) // hop
     full = np.empty(count)
     band = np.empty(count)
@@ -184,6 +189,8 @@ def _db(power: np.ndarray) -> np.ndarray:
 
 def _smooth(power: np.ndarray) -> np.ndarray:
     """Power averaged over SMOOTH_S (in power, so silence next to speech weighs nothing)."""
+    from scipy.ndimage import uniform_filter1d
+
     width = round(SMOOTH_S / HOP_S)
     return uniform_filter1d(power, width, mode="nearest") if len(power) else power
 
@@ -215,6 +222,8 @@ def _runs(mask: np.ndarray, minimum: int) -> list[tuple[int, int]]:
 
 def _syllable_nuclei(band_db: np.ndarray, voiced: np.ndarray) -> np.ndarray:
     """Frame indices of syllable nuclei: prominent, spaced, voiced intensity peaks."""
+    from scipy.signal import find_peaks
+
     peaks, _ = find_peaks(
         band_db, prominence=DIP_DB, distance=max(round(MIN_SYLLABLE_S / HOP_S), 1)
     )
@@ -224,6 +233,8 @@ def _syllable_nuclei(band_db: np.ndarray, voiced: np.ndarray) -> np.ndarray:
 def _smoothed(f0: np.ndarray) -> np.ndarray:
     """The pitch track through a running median of PITCH_MEDIAN_FRAMES: one-frame glitches
     (a period doubled or halved for 20 ms) go, unvoiced stretches stay erratic. NaN -> 0."""
+    from scipy.ndimage import median_filter
+
     f0 = np.nan_to_num(np.asarray(f0, dtype=np.float64), nan=0.0)
     return median_filter(f0, PITCH_MEDIAN_FRAMES, mode="nearest") if len(f0) else f0
 

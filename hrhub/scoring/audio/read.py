@@ -21,7 +21,6 @@ from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 __all__ = [
     "ANALYSIS_RATE",
@@ -250,6 +249,8 @@ def _resampled(blocks: Iterator[np.ndarray], native: int, rate: int) -> Iterator
 
 def _piece(segment: np.ndarray, lead: int, length: int, up: int, down: int) -> np.ndarray:
     """The output for `length` input samples that start `lead` samples into `segment`."""
+    from scipy.signal import resample_poly  # here, not at import: see features.py
+
     out = resample_poly(segment.astype(np.float64), up, down)
     offset = lead * up // down
     return out[offset : offset + ceil(length * up / down)].astype(np.float32)

@@ -13,21 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from connectors.interview_room.client import InterviewRoomClient
-from connectors.interview_room.sim_data import (
-    FAMILY_QUESTIONS,
-    QUESTION_BANK,
-    answer_quality,
-    consent_for,
-)
+from connectors.interview_room.sim_data import answer_quality, consent_for
 from connectors.interview_room.simulator import InterviewRoomSimulator
-from connectors.successfactors.client import SuccessFactorsClient
 from connectors.successfactors.simulator import SuccessFactorsSimulator
-from hrhub.mapping import load_mapping
+from hrhub.bench.interviews import (
+    FAMILY,
+    book_in_successfactors,
+    hub_interview,
+    interview_order,
+    room_client,
+    sf_client,
+)
 from hrhub.models import Interview as HubInterview
 
+__all__ = ["FAMILY", "room_client", "sf_client"]  # re-exported for the tests that use them
+
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC).timestamp()
-FAMILY = "customer_service"
 CASES = ("consented", "no_audio", "opted_out", "no_family")
 
 
@@ -94,45 +95,16 @@ def pick_interviews(sf: SuccessFactorsSimulator) -> dict[str, Interview]:
 
 def _hub_interview(app: dict, slot: int) -> HubInterview:
     """The interview hrhub's schedule step books for an application (source hrhub)."""
-    start = datetime.fromtimestamp(START, UTC) + timedelta(hours=slot)
-    return HubInterview(
-        source_system="hrhub",
-        remote_id=f"{app['applicationId']}-ai",
-        modified_at=start - timedelta(days=2),
-        application_id=f"successfactors:application:{app['applicationId']}",
-        candidate_id=f"successfactors:candidate:{app['candidateId']}",
-        slot_start=start,
-        slot_end=start + timedelta(minutes=45),
+    return hub_interview(
+        f"successfactors:application:{app['applicationId']}",
+        f"successfactors:candidate:{app['candidateId']}",
+        datetime.fromtimestamp(START, UTC) + timedelta(hours=slot),
     )
 
 
 def _book(sf: SuccessFactorsSimulator, interview: HubInterview) -> int:
     """Write the interview's SuccessFactors record; its applicationInterviewId."""
-    record = interview.model_dump(mode="json")
-    payload = load_mapping("successfactors", "application_interview", "out").apply(
-        record, record_id=interview.canonical_id
-    )
-    [outcome] = sf_client(sf).write("application_interview", [payload])
-    assert outcome.ok, outcome
-    [row] = [
-        r for r in sf.rows("JobApplicationInterview") if r.get("source") == interview.canonical_id
-    ]
-    return int(row["applicationInterviewId"])
-
-
-def room_client(room: InterviewRoomSimulator) -> InterviewRoomClient:
-    return InterviewRoomClient(
-        room.url,
-        workspace=room.WORKSPACE,
-        api_key=room.API_KEY,
-        link_secret=room.LINK_SECRET,
-    )
-
-
-def sf_client(sf: SuccessFactorsSimulator) -> SuccessFactorsClient:
-    return SuccessFactorsClient(
-        sf.url, company_id=sf.company_id, username=sf.username, password=sf.password, auth="basic"
-    )
+    return book_in_successfactors(sf, [interview])[interview.canonical_id]
 
 
 def hold_interviews(
@@ -143,17 +115,9 @@ def hold_interviews(
     client = room_client(room)
     for interview in interviews.values():
         client.create_order(
-            {
-                "external_id": interview.interview_id,
-                "application_id": interview.application_id,
-                "candidate": {"id": interview.candidate_id, "name": "张伟", "language": "zh"},
-                "job": {"id": "successfactors:job:1", "family": FAMILY},
-                "questions": [
-                    {"id": qid, "text": QUESTION_BANK[qid].text("zh")}
-                    for qid in FAMILY_QUESTIONS[FAMILY]
-                ],
-                "link_token": room.link_for(interview.interview_id, interview.candidate_id),
-            }
+            interview_order(
+                room, interview.interview_id, interview.application_id, interview.candidate_id
+            )
         )
     clock.now += room.session_seconds + 1
     room.tick()
