@@ -80,23 +80,7 @@ def test_every_system_hrhub_writes_to_has_a_pool_and_a_push_task_in_it() -> None
 
     writable = {name for name, spec in registry().items() if spec.manifest.get("operations")}
     assert set(PUSH_POOL_SLOTS) == writable
-    env = airflow_env()
-    probe = (
-        "import json, importlib.util, sys\n"
-        "spec = importlib.util.spec_from_file_location('f', sys.argv[1])\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
-        "dag = m.candidate_flow_dag\n"
-        "print(json.dumps({t.task_id: t.pool for t in dag.tasks}))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", probe, str(REPO_ROOT / "dags" / "candidate_flow.py")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    pools = json.loads(proc.stdout.strip().splitlines()[-1])
+    pools = task_pools("candidate_flow")
     assert {f"push_{system}" for system in writable} <= set(pools)
     for system in writable:
         assert pools[f"push_{system}"] == pool_name(system)
@@ -107,21 +91,26 @@ def test_interview_results_pushes_every_system_that_takes_results_in_its_pool() 
     from hrhub.flow.score import RESULT_OPERATIONS
 
     assert set(RESULT_TARGETS) == {system for system, _ in RESULT_OPERATIONS}
+    pools = task_pools("interview_results")
+    for system in RESULT_TARGETS:
+        assert pools[f"push_{system}"] == pool_name(system)
+
+
+def task_pools(dag_id: str) -> dict[str, str]:
+    """Task id -> pool of `dags/<dag_id>.py`'s DAG, parsed in a fresh interpreter."""
     probe = (
         "import json, importlib.util, sys\n"
         "spec = importlib.util.spec_from_file_location('f', sys.argv[1])\n"
         "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
-        "dag = m.interview_results_dag\n"
+        f"dag = m.{dag_id}_dag\n"
         "print(json.dumps({t.task_id: t.pool for t in dag.tasks}))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", probe, str(REPO_ROOT / "dags" / "interview_results.py")],
+        [sys.executable, "-c", probe, str(REPO_ROOT / "dags" / f"{dag_id}.py")],
         env=airflow_env(),
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     )
-    pools = json.loads(proc.stdout.strip().splitlines()[-1])
-    for system in RESULT_TARGETS:
-        assert pools[f"push_{system}"] == pool_name(system)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
