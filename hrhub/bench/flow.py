@@ -105,6 +105,8 @@ def _rows(contender: str, timings: list[tuple[str, int, float]], candidates: int
 
 def flow_e2e(candidates: int = TARGET_CANDIDATES, *, report: Report) -> Result:
     """N candidates through the flow; the time projected to 100,000 against 10 minutes."""
+    from hrhub.flow.screen import screen_processes
+
     report(f"seeding SuccessFactors with {candidates:,} candidates")
     with flow_world(candidates) as (servers, _):
         applications = servers["successfactors"].count_stream("JobApplication")
@@ -125,6 +127,8 @@ def flow_e2e(candidates: int = TARGET_CANDIDATES, *, report: Report) -> Result:
         notes=[
             "steps run in one process, as the DAG's tasks would one after the other; the "
             "simulators share the machine's two cores",
+            f"screen parses resumes on {screen_processes()} process(es) "
+            "($HRHUB_SCREEN_PROCESSES, default the cores this process may use)",
             f"projected to {TARGET_CANDIDATES:,} linearly: {projected:,.0f} s against "
             f"{TARGET_SECONDS:,.0f} s",
         ],

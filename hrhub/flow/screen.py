@@ -3,7 +3,8 @@
 Works on the applications at stage `extracted`, a chunk at a time, grouped by requisition. The
 requisition's title picks its job profile (`jobs/*.yaml`, `hrhub.flow.job_profiles`); the
 resumes are read from the applications' own system in bulk (`resumes(system, records)`;
-SuccessFactors keeps them as attachments) and screened with `screen_batch`. A new applicant is
+SuccessFactors keeps them as attachments), parsed together whatever their jobs (`parse_batch`,
+on `processes` worker processes) and scored per job (`screen_parsed`). A new applicant is
 ranked among everyone screened for the job before (their scores are read from the ledger), so
 the top share is taken of all applicants however they trickle in; earlier applicants keep
 their places.
@@ -19,6 +20,7 @@ applications at `extracted` for the next run, and nothing else waits for it.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -34,15 +36,17 @@ from hrhub.flow.push import enqueue_writes
 from hrhub.flow.schedule import interview_remote_id
 from hrhub.ledger import Ledger, StagedRecord, StageInput
 from hrhub.models import Application, Interview, JobStatus, ScreeningResult, Stage
-from hrhub.scoring.screening import screen_batch
+from hrhub.scoring.screening import Parsed, parse_batch, screen_parsed
+from hrhub.scoring.screening.batch import cpu_count
 from hrhub.scoring.screening.outcome import ScreeningOutcome
 
-__all__ = ["STATUS_OPERATION", "ScreenSummary", "screen_applications"]
+__all__ = ["STATUS_OPERATION", "ScreenSummary", "screen_applications", "screen_processes"]
 
 APPLICATION = Application.entity
 RESULT = ScreeningResult.entity
 STATUS_OPERATION = "application_status"  # the operation that shows an application's stage
 UNPARSEABLE, NO_PROFILE = "UnparseableResume", "NoJobProfile"
+PROCESSES_ENV = "HRHUB_SCREEN_PROCESSES"
 
 Resumes = Callable[[str, list[StagedRecord]], Mapping[str, bytes | str | ConnectorError]]
 """(system, its applications) -> each application's resume by canonical id, or the error
@@ -75,9 +79,11 @@ def screen_applications(
     resumes: Resumes,
     profiles: JobProfiles,
     chunk_size: int = 500,
+    processes: int = 1,
     now: datetime | None = None,
 ) -> ScreenSummary:
-    """Screen every application at stage `extracted` (see the module docstring)."""
+    """Screen every application at stage `extracted` (see the module docstring); `processes`
+    parse a chunk's resumes side by side (`parse_batch`)."""
     now = now or datetime.now(UTC)
     summary = ScreenSummary(batch_id=f"screen-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}")
     down: set[str] = set()
@@ -96,11 +102,24 @@ def screen_applications(
         }
         wanted = [r for job_id in ready for r in by_job[job_id]]
         fetched = _fetch(wanted, resumes, down, summary)
+        readable = [(i, r) for i, r in fetched.items() if not isinstance(r, ConnectorError)]
+        parsed = dict(parse_batch(readable, processes=processes))
         for job_id, (job, profile) in sorted(ready.items()):
             group = [r for r in by_job[job_id] if r.canonical_id in fetched]
-            _screen_job(ledger, job, profile, group, fetched, now, summary)
+            _screen_job(ledger, job, profile, group, fetched, parsed, now, summary)
     summary.systems_down = sorted(down)
     return summary
+
+
+def screen_processes() -> int:
+    """Processes that parse resumes: `$HRHUB_SCREEN_PROCESSES`, else the cores this worker may
+    use (parsing is the flow's heaviest step and keeps a core busy per process)."""
+    value = os.environ.get(PROCESSES_ENV, "").strip()
+    if not value:
+        return cpu_count()
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{PROCESSES_ENV} must be a whole number >= 1, got {value!r}")
+    return int(value)
 
 
 def _not_screened_before(
@@ -209,10 +228,11 @@ def _screen_job(
     profile: FlowProfile,
     applications: list[StagedRecord],
     fetched: Mapping[str, bytes | str | ConnectorError],
+    parsed: Mapping[str, Parsed],
     now: datetime,
     summary: ScreenSummary,
 ) -> None:
-    items: list[tuple[str, bytes | str]] = []
+    items: list[tuple[str, Parsed]] = []
     unreadable: list[ScreeningOutcome] = []
     for record in applications:
         resume = fetched[record.canonical_id]
@@ -220,7 +240,7 @@ def _screen_job(
             reason = f"the resume could not be read from {record.source_system}: {resume}"
             unreadable.append(ScreeningOutcome.unparseable(record.canonical_id, reason))
         else:
-            items.append((record.canonical_id, resume))
+            items.append((record.canonical_id, parsed[record.canonical_id]))
     earlier = [
         float(score)
         for (score,) in ledger.staged_fields(
@@ -229,7 +249,7 @@ def _screen_job(
         if score is not None
     ]
     outcomes = (
-        screen_batch(items, profile.for_job(job.canonical_id), earlier=earlier) if items else []
+        screen_parsed(items, profile.for_job(job.canonical_id), earlier=earlier) if items else []
     )
     by_id = {r.canonical_id: r for r in applications}
     _settle(ledger, job, by_id, outcomes + unreadable, now, summary)

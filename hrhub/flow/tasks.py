@@ -25,7 +25,7 @@ from hrhub.flow.onboard import CHECKIN_OPERATIONS, first_week_checkins
 from hrhub.flow.push import PushSummary, push
 from hrhub.flow.schedule import schedule_interviews, shortlisted_applications
 from hrhub.flow.score import score_interviews as score_step
-from hrhub.flow.screen import screen_applications
+from hrhub.flow.screen import screen_applications, screen_processes
 from hrhub.flow.verify import verify_target
 from hrhub.ledger import Ledger, StagedRecord
 from hrhub.scheduling import Policy
@@ -240,7 +240,8 @@ def score_interviews(conn_id: str | None = None, batch_size: int = 200) -> dict[
 
 def screen(chunk_size: int = 500) -> dict[str, Any]:
     """Screen the applications waiting at `extracted`, resumes read from their own systems in
-    bulk (a system whose client cannot read resumes letters its applications, saying so)."""
+    bulk (a system whose client cannot read resumes letters its applications, saying so) and
+    parsed on `screen_processes()` processes."""
     with ExitStack() as stack:
         clients: dict[str, Any] = {}
 
@@ -260,7 +261,11 @@ def screen(chunk_size: int = 500) -> dict[str, Any]:
             }
 
         summary = screen_applications(
-            Ledger.open(), resumes=resumes_of, profiles=JobProfiles.load(), chunk_size=chunk_size
+            Ledger.open(),
+            resumes=resumes_of,
+            profiles=JobProfiles.load(),
+            chunk_size=chunk_size,
+            processes=screen_processes(),
         )
     log.info("screen: %s", summary.as_dict())
     return summary.as_dict()

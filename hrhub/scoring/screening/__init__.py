@@ -1,13 +1,21 @@
 """Resume screening: job fit with evidence, must-haves, and the top share sent to interview.
 
-`screen` scores one resume, `screen_batch` a job's applicants (ranked, shortlisted);
+`screen` scores one resume, `screen_batch` a job's applicants (ranked, shortlisted), in two
+steps where one parse serves several jobs: `parse_batch`, then `screen_parsed` per job;
 `JobProfile` says what the job requires. Protected attributes (name, gender, age, ethnicity,
 nationality) are never used: see `hrhub.scoring.screening.fit`.
 """
 
 from __future__ import annotations
 
-from hrhub.scoring.screening.batch import screen, screen_batch
+from hrhub.scoring.screening.batch import (
+    Parsed,
+    Unreadable,
+    parse_batch,
+    screen,
+    screen_batch,
+    screen_parsed,
+)
 from hrhub.scoring.screening.fit import score
 from hrhub.scoring.screening.outcome import (
     SCREENER_VERSION,
@@ -23,13 +31,17 @@ __all__ = [
     "JobProfile",
     "MustHave",
     "MustHaveCheck",
+    "Parsed",
     "PartScore",
     "ProfileError",
     "ScreeningOutcome",
+    "Unreadable",
+    "parse_batch",
     "parse_must_have",
     "rank",
     "score",
     "screen",
     "screen_batch",
+    "screen_parsed",
     "shortlist_size",
 ]

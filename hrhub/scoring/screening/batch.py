@@ -1,10 +1,13 @@
 """Screening entry points: one resume (`screen`) or a whole job's applicants (`screen_batch`).
 
 The batch reads its resumes a chunk at a time, runs each language's pipeline over all their
-lines with `nlp.pipe` in batches, then parses, scores and ranks. A resume that cannot be read
-becomes an `unparseable` outcome with its reason; so does one the parser fails on unexpectedly
-(the reason names the error), so one bad file never stops a job's screening and is never a
-silent zero. A missing NER model is an install problem and raises.
+lines with `nlp.pipe` in batches, then parses, scores and ranks. Parsing does not depend on
+the job, so it is its own step (`parse_batch`, on several processes where there are cores):
+the flow parses every job's applicants of a run together and scores each job's share
+(`screen_parsed`). A resume that cannot be read becomes an `unparseable` outcome with its
+reason; so does one the parser fails on unexpectedly (the reason names the error), so one bad
+file never stops a job's screening and is never a silent zero. A missing NER model is an
+install problem and raises.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
+from hrhub.scoring.resume.read import Unparseable
+from hrhub.scoring.resume.records import ParsedText
 from hrhub.scoring.screening.fit import score
 from hrhub.scoring.screening.outcome import ScreeningOutcome
 from hrhub.scoring.screening.profile import JobProfile
@@ -31,6 +36,17 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 CHUNK = 1000  # resumes read and piped at once: bounds the memory the Docs take
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """Why one resume could not be parsed: `Unparseable`'s reason, or the parser's error."""
+
+    reason: str
+
+
+Parsed = ParsedText | Unreadable
+"""One resume's parse, or why it could not be read."""
+
+
 def screen(
     resume: bytes | str,
     job: JobProfile,
@@ -41,17 +57,8 @@ def screen(
     today: date | None = None,
 ) -> ScreeningOutcome:
     """Screen one resume: scored (not ranked: ranks need the other applicants) or unparseable."""
-    from hrhub.scoring.resume import Unparseable, parse_resume
-
-    try:
-        parsed = parse_resume(resume, zh_nlp=zh_nlp, en_nlp=en_nlp, today=today)
-    except Unparseable as exc:
-        return ScreeningOutcome.unparseable(candidate_id, exc.reason)
-    except FileNotFoundError:  # the NER model is missing: an install problem, not the resume's
-        raise
-    except Exception as exc:  # one resume must not stop the job's screening
-        return ScreeningOutcome.unparseable(candidate_id, _internal(exc))
-    return score(parsed, job, candidate_id=candidate_id)
+    parsed = _parse(resume, zh_nlp, en_nlp, today)
+    return _scored(candidate_id, parsed, job)
 
 
 def screen_batch(
@@ -68,54 +75,107 @@ def screen_batch(
     """Screen (candidate_id, resume) pairs, rank the scored, shortlist the top share.
 
     Returns the ranked outcomes (rank 1 first), then the unparseable ones by candidate id; the
-    result does not depend on the input order. `processes` > 1 splits the resumes over worker
-    processes (fork; each runs the same code on its share with the default pipelines), which
-    pays on machines with spare cores and large batches. `earlier`: fit scores of the job's
-    applicants screened before, among whom the new ones are ranked (`select.rank`).
+    result does not depend on the input order. `processes`: see `parse_batch`. `earlier`: fit
+    scores of the job's applicants screened before, among whom the new ones are ranked
+    (`select.rank`).
     """
-    if processes > 1:
-        outcomes = _in_processes(items, job, today, batch_size, processes)
-    else:
-        outcomes = []
-        for chunk in _chunks(iter(items), CHUNK):
-            outcomes += _screen_chunk(chunk, job, zh_nlp, en_nlp, today, batch_size)
+    parsed = parse_batch(
+        items,
+        zh_nlp=zh_nlp,
+        en_nlp=en_nlp,
+        today=today,
+        batch_size=batch_size,
+        processes=processes,
+    )
+    return screen_parsed(parsed, job, earlier=earlier)
+
+
+def parse_batch(
+    items: Iterable[tuple[str, bytes | str]],
+    *,
+    zh_nlp: Any = None,
+    en_nlp: Any = None,
+    today: date | None = None,
+    batch_size: int = BATCH_SIZE,
+    processes: int = 1,
+) -> list[tuple[str, Parsed]]:
+    """Parse (candidate_id, resume) pairs, in order: each a `ParsedText`, or `Unreadable` with
+    why it cannot be read (the parser failing unexpectedly is one too, naming its error). No
+    job is needed: one parse serves every job the candidate applied to.
+
+    `processes` > 1 splits the resumes over forked worker processes that inherit the loaded
+    default pipelines; it pays where there are idle cores and hundreds of resumes. Inside a
+    daemonic process (which may not have children) it parses in this one.
+    """
+    if processes > 1 and not multiprocessing.current_process().daemon:
+        return _in_processes(items, today, batch_size, processes)
+    parsed: list[tuple[str, Parsed]] = []
+    for chunk in _chunks(iter(items), CHUNK):
+        parsed += _parse_chunk(chunk, zh_nlp, en_nlp, today, batch_size)
+    return parsed
+
+
+def screen_parsed(
+    parsed: Iterable[tuple[str, Parsed]], job: JobProfile, *, earlier: Iterable[float] = ()
+) -> list[ScreeningOutcome]:
+    """Score parsed resumes for `job`, rank them and shortlist the top share (`screen_batch`
+    without the parsing); a candidate id may appear once."""
+    outcomes: list[ScreeningOutcome] = []
     seen: set[str] = set()
-    for outcome in outcomes:
-        if outcome.candidate_id in seen:
-            raise ValueError(f"candidate {outcome.candidate_id!r} appears twice in the batch")
-        seen.add(outcome.candidate_id)
+    for candidate_id, one in parsed:
+        if candidate_id in seen:
+            raise ValueError(f"candidate {candidate_id!r} appears twice in the batch")
+        seen.add(candidate_id)
+        outcomes.append(_scored(candidate_id, one, job))
     return rank(outcomes, job.shortlist_share, earlier)
 
 
-def _screen_chunk(
+def _parse(resume: bytes | str, zh_nlp: Any, en_nlp: Any, today: date | None) -> Parsed:
+    """One resume parsed, or why not; only a missing NER model (an install problem) raises."""
+    from hrhub.scoring.resume import parse_resume
+
+    try:
+        return parse_resume(resume, zh_nlp=zh_nlp, en_nlp=en_nlp, today=today)
+    except Unparseable as exc:
+        return Unreadable(exc.reason)
+    except FileNotFoundError:  # the NER model is missing: an install problem, not the resume's
+        raise
+    except Exception as exc:  # one resume must not stop the job's screening
+        return Unreadable(_internal(exc))
+
+
+def _scored(candidate_id: str, parsed: Parsed, job: JobProfile) -> ScreeningOutcome:
+    if isinstance(parsed, Unreadable):
+        return ScreeningOutcome.unparseable(candidate_id, parsed.reason)
+    return score(parsed, job, candidate_id=candidate_id)
+
+
+def _parse_chunk(
     chunk: list[tuple[str, bytes | str]],
-    job: JobProfile,
     zh_nlp: Any,
     en_nlp: Any,
     today: date | None,
     batch_size: int,
-) -> list[ScreeningOutcome]:
-    """Read all, pipe each language's lines in batches, then parse and score each resume.
+) -> list[tuple[str, Parsed]]:
+    """Read all, pipe each language's lines in batches, then parse each resume.
 
     Bytes are decoded here (the parser reads the decoded text again); text goes to the parser
     as it is. Anything the parser sees that was not piped ahead runs then (`_Piped`).
     """
-    from hrhub.scoring.resume import DEFAULT_MAX_BYTES, Unparseable, read_resume
+    from hrhub.scoring.resume import read_resume
 
     todo: dict[int, Any] = {}  # index -> what the parser gets and its language (or None)
-    outcomes: dict[int, ScreeningOutcome] = {}
-    for index, (candidate_id, resume) in enumerate(chunk):
+    parsed: dict[int, Parsed] = {}
+    for index, (_, resume) in enumerate(chunk):
         if isinstance(resume, str):  # the parser reads it; a cheap guess routes its lines
-            big = len(resume) > DEFAULT_MAX_BYTES // 3  # maybe too large: the parser decides
-            han = len(_HAN.findall(resume[:2000]))
-            todo[index] = _Guess(resume, None if big else "zh" if han > 20 else "en")
+            todo[index] = _guess(resume)
             continue
         try:
             todo[index] = read_resume(resume)
         except Unparseable as exc:
-            outcomes[index] = ScreeningOutcome.unparseable(candidate_id, exc.reason)
+            parsed[index] = Unreadable(exc.reason)
         except Exception as exc:
-            outcomes[index] = ScreeningOutcome.unparseable(candidate_id, _internal(exc))
+            parsed[index] = Unreadable(_internal(exc))
     pipelines = {
         language: piped(
             (zh_nlp or _zh()) if language == "zh" else (en_nlp or _en()),
@@ -125,15 +185,18 @@ def _screen_chunk(
         for language in {text.language for text in todo.values()} - {None}
     }
     for index, text in todo.items():
-        outcomes[index] = screen(
-            text.text,
-            job,
-            candidate_id=chunk[index][0],
-            zh_nlp=pipelines.get("zh", zh_nlp),
-            en_nlp=pipelines.get("en", en_nlp),
-            today=today,
+        parsed[index] = _parse(
+            text.text, pipelines.get("zh", zh_nlp), pipelines.get("en", en_nlp), today
         )
-    return [outcomes[index] for index in range(len(chunk))]
+    return [(chunk[index][0], parsed[index]) for index in range(len(chunk))]
+
+
+def _guess(resume: str) -> _Guess:
+    from hrhub.scoring.resume import DEFAULT_MAX_BYTES
+
+    big = len(resume) > DEFAULT_MAX_BYTES // 3  # maybe too large: the parser decides
+    han = len(_HAN.findall(resume[:2000]))
+    return _Guess(resume, None if big else "zh" if han > 20 else "en")
 
 
 def piped(nlp: Any, texts: list[str], batch_size: int = BATCH_SIZE) -> _Piped:
@@ -188,25 +251,24 @@ def _lines(text: str) -> Iterator[str]:
 
 def _in_processes(
     items: Iterable[tuple[str, bytes | str]],
-    job: JobProfile,
     today: date | None,
     batch_size: int,
     processes: int,
-) -> list[ScreeningOutcome]:
-    """Chunks of resumes screened by forked workers that inherit the loaded pipelines."""
+) -> list[tuple[str, Parsed]]:
+    """Chunks of resumes parsed by forked workers that inherit the loaded pipelines."""
     _zh(), _en()  # load before forking: the workers share the model's memory
     context = multiprocessing.get_context("fork")
-    tasks = ((chunk, job, today, batch_size) for chunk in _chunks(iter(items), CHUNK // 4))
-    outcomes: list[ScreeningOutcome] = []
+    tasks = ((chunk, today, batch_size) for chunk in _chunks(iter(items), CHUNK // 4))
+    parsed: list[tuple[str, Parsed]] = []
     with context.Pool(processes) as pool:
         for part in pool.imap(_worker, tasks):
-            outcomes += part
-    return outcomes
+            parsed += part
+    return parsed
 
 
-def _worker(task: tuple[Any, ...]) -> list[ScreeningOutcome]:
-    chunk, job, today, batch_size = task
-    return _screen_chunk(chunk, job, None, None, today, batch_size)
+def _worker(task: tuple[Any, ...]) -> list[tuple[str, Parsed]]:
+    chunk, today, batch_size = task
+    return _parse_chunk(chunk, None, None, today, batch_size)
 
 
 def _zh() -> Any:

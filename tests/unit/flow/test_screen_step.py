@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +11,13 @@ import pytest
 from connectors._core.errors import RecordRejected, RetriableError
 from hrhub.flow.job_profiles import JobProfiles
 from hrhub.flow.schedule import interview_remote_id
-from hrhub.flow.screen import NO_PROFILE, UNPARSEABLE, screen_applications
+from hrhub.flow.screen import (
+    NO_PROFILE,
+    PROCESSES_ENV,
+    UNPARSEABLE,
+    screen_applications,
+    screen_processes,
+)
 from hrhub.ledger import Ledger, StagedRecord, StageInput
 from hrhub.models import Application, Candidate, Interview, Job, JobStatus
 from tests.unit.scoring_screening.resumes import EN_RESUME, ZH_RESUME, ZH_WEAK_RESUME
@@ -279,3 +286,53 @@ def test_an_application_changed_in_its_source_goes_back_to_its_stage_unscreened(
     assert stage_of(ledger, english) == "screened"
     assert len(resumes.calls) == 3  # nobody's resume was read again
     assert len(ledger.outbox_items("successfactors", "application_status")) == writes
+
+
+def test_worker_processes_screen_every_job_of_a_chunk_as_one_process_does(
+    ledger: Ledger, profiles: JobProfiles, tmp_path: Path
+) -> None:
+    """A chunk's resumes are parsed together, whatever their jobs, on two processes here: the
+    scores, ranks and stages are those of one process."""
+    texts = {str(n): (ZH_RESUME, ZH_WEAK_RESUME, EN_RESUME, b"\x00PK")[n % 4] for n in range(12)}
+    one = Ledger.open(f"sqlite:///{tmp_path / 'one-process.db'}")
+    try:
+        summaries = []
+        for target, processes in ((ledger, 2), (one, 1)):
+            jobs = [stage_job(target, str(j), "客服主管") for j in (1, 2, 3)]
+            for n in range(12):
+                stage_application(target, n, jobs[n % 3], minutes=n)
+            summaries.append(
+                screen_applications(
+                    target, resumes=Resumes(texts), profiles=profiles, processes=processes, now=NOW
+                ).as_dict()
+            )
+        fields = ["application_id", "job_id", "fit_score", "rank", "shortlisted"]
+        two_processes, one_process = (
+            sorted(target.staged_fields("screening_result", fields)) for target in (ledger, one)
+        )
+    finally:
+        one.close()
+    for summary in summaries:
+        summary.pop("batch_id")
+    assert summaries[0] == summaries[1]
+    assert (summaries[0]["screened"], summaries[0]["dead_letters"]) == (9, 3)
+    assert two_processes == one_process and len(two_processes) == 9
+    assert {job for _, job, *_ in two_processes} == {f"successfactors:job:{j}" for j in (1, 2, 3)}
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_screen_processes_setting_names_the_variable(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PROCESSES_ENV, value)
+    with pytest.raises(ValueError, match=f"HRHUB_SCREEN_PROCESSES must be .* got '{value}'"):
+        screen_processes()
+
+
+def test_screen_processes_defaults_to_the_cores_this_worker_may_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(PROCESSES_ENV, raising=False)
+    assert screen_processes() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv(PROCESSES_ENV, "3")
+    assert screen_processes() == 3

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from datetime import date
 
 import pytest
 
-from hrhub.scoring.screening import JobProfile, screen, screen_batch
+from hrhub.scoring.resume import ParsedText
+from hrhub.scoring.screening import (
+    JobProfile,
+    Unreadable,
+    parse_batch,
+    screen,
+    screen_batch,
+    screen_parsed,
+)
 
 from .resumes import (
     EN_RESUME,
@@ -86,6 +95,47 @@ def test_a_batch_ranks_shortlists_and_reports_the_unreadable(lead: JobProfile) -
     assert not by_id["c-weak"].shortlisted and not by_id["c-weak"].must_haves_met
     record = by_id["c-zh"].to_screening_result("successfactors:application:1", lead.job_id)
     assert record.rank == by_id["c-zh"].rank
+
+
+@needs_model
+def test_one_parse_serves_every_job_and_forked_workers_parse_the_same(lead: JobProfile) -> None:
+    engineer = JobProfile.load(EXAMPLES / "data_engineer.yaml")
+    items = [
+        ("c-zh", ZH_RESUME),
+        ("c-en", EN_RESUME),
+        ("c-bin", b"\x00\x01PK"),
+        ("c-weak", ZH_WEAK_RESUME),
+    ]
+
+    parsed = parse_batch(items, today=TODAY)
+
+    assert [candidate for candidate, _ in parsed] == ["c-zh", "c-en", "c-bin", "c-weak"]
+    assert dict(parsed)["c-bin"] == Unreadable("binary file")
+    assert all(isinstance(p, ParsedText) for c, p in parsed if c != "c-bin")
+    assert parse_batch(items, today=TODAY, processes=2) == parsed
+    for job in (lead, engineer):
+        assert screen_parsed(parsed, job) == screen_batch(items, job, today=TODAY)
+    assert screen_parsed(parsed, lead) != screen_parsed(parsed, engineer)
+    with pytest.raises(ValueError, match="'c-zh' appears twice"):
+        screen_parsed(parsed + parsed[:1], lead)
+
+
+def _parse_in(queue: multiprocessing.Queue) -> None:
+    queue.put(parse_batch([("c-en", EN_RESUME)], today=TODAY, processes=2))
+
+
+@needs_model
+def test_a_daemonic_process_parses_in_itself(lead: JobProfile) -> None:
+    """A daemonic process may not start workers (a task inside a pool's worker): it parses
+    alone and gets the same answer."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    daemon = context.Process(target=_parse_in, args=(queue,), daemon=True)
+    daemon.start()
+    parsed = queue.get(timeout=120)
+    daemon.join(timeout=30)
+    assert daemon.exitcode == 0
+    assert parsed == parse_batch([("c-en", EN_RESUME)], today=TODAY)
 
 
 def test_a_candidate_twice_in_a_batch_is_an_error(lead: JobProfile) -> None:
