@@ -44,19 +44,27 @@ def _print_project_scores(data: dict[str, Any]) -> None:
 @app.command("train-ner")
 def train_ner_command(
     train: Annotated[Path, typer.Option("--train", help="Training data (.char.bmes).")],
-    dev: Annotated[Path, typer.Option("--dev", help="Dev data for model selection (.char.bmes).")],
+    dev: Annotated[
+        Path, typer.Option("--dev", help="Dev data, scored after training (.char.bmes).")
+    ],
     output: Annotated[
         Path | None, typer.Option("--output", help="Pipeline directory (default: shipped model).")
     ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="spaCy config (default: the repo's).")
     ] = None,
-    max_epochs: Annotated[
-        int | None, typer.Option("--max-epochs", help="Override training.max_epochs.")
+    max_iterations: Annotated[
+        int | None,
+        typer.Option("--max-iterations", help="Override the CRF's L-BFGS iterations."),
     ] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Train the resume NER on a BMES file, select on dev, write the pipeline to OUTPUT."""
+    """Train the resume NER on a BMES file, write the pipeline to OUTPUT, score it on dev.
+
+    The recipe is the config's (default hrhub/scoring/configs/resume_ner.cfg): a CRF over
+    character n-grams, word breaks, dictionary words and the training set's entity texts.
+    Training is deterministic and takes about a minute on ResumeNER's 3,821 sentences.
+    """
     from hrhub.scoring.ner import MODEL_DIR
     from hrhub.scoring.ner.bmes import BmesError
     from hrhub.scoring.ner.train import CONFIG_PATH, train_ner
@@ -70,7 +78,7 @@ def train_ner_command(
             dev,
             output=output or MODEL_DIR,
             config=config or CONFIG_PATH,
-            max_epochs=max_epochs,
+            max_iterations=max_iterations,
         )
     except BmesError as exc:
         fail(str(exc))

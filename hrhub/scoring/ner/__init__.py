@@ -31,6 +31,8 @@ def load_resume_ner(path: Path | str | None = None) -> Language:
         raise FileNotFoundError(model_missing_message(model_dir))
     import spacy
 
+    import hrhub.scoring.ner.component  # noqa: F401  registers the pipeline's CRF factory
+
     return spacy.load(model_dir)
 
 

@@ -1,23 +1,25 @@
-"""The project's NER training recipe: BMES files -> DocBins -> `spacy train` -> shipped model.
+"""The project's NER training recipe: BMES files -> the CRF component -> the shipped pipeline.
 
-The config (hrhub/scoring/configs/resume_ner.cfg) holds every choice and both seeds, so the
-same command on the same data gives the same model; users retrain on their own resumes with it.
+The config (hrhub/scoring/configs/resume_ner.cfg) holds every choice, so the same command on
+the same data gives the same model; users retrain on their own resumes with it. The dev file
+is only scored (the pipeline has no checkpoints to pick from).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hrhub.scoring.ner import MODEL_DIR
-from hrhub.scoring.ner.bmes import bmes_to_spacy
+from hrhub.scoring.ner.bmes import read_bmes
 from hrhub.scoring.ner.evaluate import NerScores, evaluate_pipeline
 
 CONFIG_PATH = Path(__file__).resolve().parents[1] / "configs" / "resume_ner.cfg"
+CARD_NAME = "MODEL_CARD.md"
 
 
 @dataclass
@@ -36,53 +38,41 @@ def train_ner(
     *,
     output: Path | str = MODEL_DIR,
     config: Path | str = CONFIG_PATH,
-    max_epochs: int | None = None,
+    max_iterations: int | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> TrainResult:
-    """Train on `train`, select on `dev` (spaCy's model-best) and copy the pipeline to `output`.
+    """Train on `train`, write the pipeline to `output`, score it on `dev`.
 
     Training data may contain entities cut by a sentence break (ResumeNER's train split has
-    two); those are repaired and reported. The dev file must be well formed.
+    two); those are repaired and reported. The dev file must be well formed (it is read first,
+    so a broken one fails before training).
     """
-    import time
-
     import spacy
-    from spacy.cli.train import train as spacy_train
+    from spacy.util import load_config, load_model_from_config
+
+    import hrhub.scoring.ner.component  # noqa: F401  registers the factory
 
     output = Path(output)
+    read_bmes(dev)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="hrhub-ner-train-") as tmp:
-        tmp_dir = Path(tmp)
-        train_read = bmes_to_spacy(train, tmp_dir / "train.spacy", repair=True)
-        bmes_to_spacy(dev, tmp_dir / "dev.spacy")
-        settings: dict[str, Any] = {
-            "paths.train": str(tmp_dir / "train.spacy"),
-            "paths.dev": str(tmp_dir / "dev.spacy"),
-        }
-        if max_epochs is not None:
-            settings["training.max_epochs"] = max_epochs
-        settings.update(overrides or {})
-        spacy_train(Path(config), tmp_dir / "out", overrides=settings, use_gpu=-1)
-        best = tmp_dir / "out" / "model-best"
-        if output.exists():
-            shutil.rmtree(output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(best, output)
-    _forget_temp_paths(output / "config.cfg")
+    settings = dict(overrides or {})
+    if max_iterations is not None:
+        settings["components.ner.max_iterations"] = max_iterations
+    nlp = load_model_from_config(load_config(Path(config), overrides=settings), auto_fill=True)
+    train_read = read_bmes(train, repair=True)
+    nlp.get_pipe("ner").train([(s.text, s.spans) for s in train_read.sentences])
+    card = output / CARD_NAME
+    kept_card = card.read_bytes() if card.is_file() else None  # documentation, not the model
+    if output.exists():
+        shutil.rmtree(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(output)
+    if kept_card is not None:
+        card.write_bytes(kept_card)
     seconds = time.perf_counter() - started
     scores = evaluate_pipeline(spacy.load(output), dev)
     _write_meta(output, scores, seconds, train_read.repairs)
     return TrainResult(output=output, scores=scores, repairs=train_read.repairs, seconds=seconds)
-
-
-def _forget_temp_paths(config_path: Path) -> None:
-    """The shipped config must not point at the deleted temp DocBins: reset [paths] to null."""
-    from spacy.util import load_config
-
-    config = load_config(config_path, interpolate=False)
-    config["paths"]["train"] = None
-    config["paths"]["dev"] = None
-    config.to_disk(config_path)
 
 
 def _write_meta(output: Path, scores: NerScores, seconds: float, repairs: list[str]) -> None:
@@ -92,8 +82,9 @@ def _write_meta(output: Path, scores: NerScores, seconds: float, repairs: list[s
     meta.update(
         name="resume_ner",
         version=meta.get("version", "0.0.0"),
-        description="hrhub Chinese resume NER (ResumeNER labels), char tokens, CNN + NER.",
+        description="hrhub Chinese resume NER (ResumeNER labels), char tokens, CRF tagger.",
         license="research data (ResumeNER, Zhang & Yang 2018); retrain on your own resumes",
+        requirements=["hrhub (registers the hrhub_resume_crf factory)", "python-crfsuite"],
     )
     meta["hrhub"] = {
         "recipe": "hrhub scoring train-ner (hrhub/scoring/configs/resume_ner.cfg)",

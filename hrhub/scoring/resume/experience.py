@@ -45,6 +45,7 @@ _STUDY = re.compile(
     r"student)(?![A-Za-z])",
     re.IGNORECASE,
 )
+_SENTENCE = re.compile(r"[，,；;。！？]")
 _ZH_EMPLOYER = re.compile(
     r"[\u4e00-\u9fff()（）A-Za-z0-9]{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团|公司|银行|"
     r"研究院|研究所|事务所|医院|大学|学院)"
@@ -140,6 +141,8 @@ def extract_experience(
             end = today
         item_end = min(_next_start(text, following, seg_start), section.end)
         employer, title, item_start = _employer_title(text, entities, seg_start, head_end, section)
+        if employer is None and (record := _one_line_record(text, found.finish, head_end)):
+            employer, title = record
         if items and item_start < seg_start and items[-1].span[1] > item_start:
             # The line above (employer written first) belongs to this item, not the last one.
             items[-1].span = (items[-1].span[0], item_start)
@@ -208,6 +211,17 @@ def _employer_title(
         match = _ZH_EMPLOYER.search(text, start, end)
         employer = match.group() if match else None
     return employer, title, item_start
+
+
+def _one_line_record(text: str, start: int, end: int) -> tuple[str, str] | None:
+    """(employer, title) of a record line such as "2019.03-至今 腾讯 HR Business Partner":
+    after the range, whitespace-separated fields and no sentence punctuation; the first field
+    is the employer, the rest the title. None for anything else."""
+    rest = text[start:end].strip(" \t-–—:：|")
+    fields = rest.split()
+    if len(fields) < 2 or _SENTENCE.search(rest):
+        return None
+    return fields[0], " ".join(fields[1:])
 
 
 def _first(entities: Sequence[Entity], label: str, start: int, end: int) -> str | None:

@@ -2,6 +2,9 @@
 
 The pipeline runs line by line (`nlp.pipe`): the Chinese model was trained on single
 sentences, no entity spans a line break, and spaCy's max_length never bites on a long file.
+Section headings are not run (they hold no entity). The Chinese model learnt from biographies
+("高勇：男，…"), so a resume's field label ("电话：…") can look like a name to it: a NAME that
+is a field label is dropped, and a first line that is a name alone is taken as the name.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from hrhub.scoring.resume.education import extract_education, highest_level
 from hrhub.scoring.resume.experience import extract_experience
 from hrhub.scoring.resume.read import DEFAULT_MAX_BYTES, read_resume
 from hrhub.scoring.resume.records import Entity, ParsedText
+from hrhub.scoring.resume.sections import heading_kind
 from hrhub.scoring.resume.skills import abilities_for, skills_for
 
 if TYPE_CHECKING:
@@ -25,6 +29,14 @@ __all__ = ["find_entities", "parse_resume"]
 
 _CHUNK = 5_000  # characters per pipeline call for very long lines
 _ZH_NAME_FIELD = re.compile(r"姓\s*名\s*[:：]\s*([\u4e00-\u9fff·]{2,6}|[A-Za-z][A-Za-z .'-]{1,40})")
+_ZH_NAME_LINE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff·]{1,5}")
+FIELD_LABELS = frozenset((
+    "姓名", "性别", "年龄", "民族", "籍贯", "国籍", "户籍", "住址", "地址", "现居", "电话", "手机",
+    "联系电话", "联系方式", "邮箱", "电子邮件", "邮件", "微信", "学历", "学位", "专业", "毕业院校",
+    "出生年月", "出生日期", "婚姻状况", "政治面貌", "身高", "体重", "工作年限", "期望薪资",
+    "期望职位", "到岗时间", "证书", "荣誉", "技能", "爱好",
+))  # fmt: skip
+"""Resume field labels: never a person's name, whatever the model says."""
 
 
 def parse_resume(
@@ -76,11 +88,14 @@ def find_entities(nlp: Language, text: str) -> list[Entity]:
     chunks = [
         (line.start() + i, line.group()[i : i + _CHUNK])
         for line in re.finditer(r"[^\n]*\S[^\n]*", text)
+        if heading_kind(line.group()) is None
         for i in range(0, len(line.group()), _CHUNK)
     ]
     entities: list[Entity] = []
     for (offset, _), doc in zip(chunks, nlp.pipe(chunk for _, chunk in chunks), strict=True):
         for ent in doc.ents:
+            if ent.label_ == "NAME" and ent.text.strip() in FIELD_LABELS:
+                continue
             entities.append(
                 Entity(ent.label_, ent.text, offset + ent.start_char, offset + ent.end_char)
             )
@@ -88,10 +103,14 @@ def find_entities(nlp: Language, text: str) -> list[Entity]:
 
 
 def _name(text: str, entities: list[Entity]) -> str | None:
-    """An explicit 姓名 field first, then the first NAME entity."""
+    """An explicit 姓名 field first, then a first line of Han characters alone that is no
+    heading or field label (how Chinese resumes start), then the first NAME entity."""
     field = _ZH_NAME_FIELD.search(text)
     if field:
         return field.group(1).strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if _ZH_NAME_LINE.fullmatch(first) and first not in FIELD_LABELS and heading_kind(first) is None:
+        return first
     return next((e.text.strip() for e in entities if e.label == "NAME"), None)
 
 

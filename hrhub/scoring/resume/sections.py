@@ -23,8 +23,9 @@ _HEADINGS = {
         "项目经历", "项目经验", "项目", "projects", "project experience", "selected projects",
     ),
     "other": (
-        "技能", "专业技能", "个人技能", "技能特长", "自我评价", "个人评价", "个人信息", "基本信息",
-        "个人资料", "求职意向", "证书", "资格证书", "获奖情况", "荣誉奖项", "语言能力", "兴趣爱好",
+        "个人简历", "简历", "技能", "专业技能", "个人技能", "技能特长", "自我评价", "个人评价",
+        "个人信息", "基本信息", "个人资料", "求职意向", "证书", "资格证书", "获奖情况", "荣誉奖项",
+        "语言能力", "兴趣爱好",
         "skills", "technical skills", "summary", "profile", "professional summary", "objective",
         "personal information", "contact", "certifications", "certificates", "awards",
         "languages", "interests", "publications", "references", "volunteering",

@@ -109,3 +109,22 @@ def test_broken_dates_never_crash_parsing(zh_nlp) -> None:
     parsed = parse_resume(text, zh_nlp=zh_nlp, today=TODAY)
     assert parsed.years_experience is None
     assert parsed.notes == ["ignored date range '2020-2019': ends before it starts"]
+
+
+def test_a_record_line_gives_employer_and_title_when_no_org_is_tagged(zh_nlp) -> None:
+    """ "DATES EMPLOYER TITLE" with brand names the model does not tag: the fields are read by
+    their place; a sentence after the range is not a record."""
+    text = (
+        "工作经历\n"
+        "2019.01-至今 京东 HR Business Partner\n"
+        "2016.03-2018.12 IBM中国 产品经理\n"
+        "2014.07-2016.02 在腾讯做运营，负责社群\n"
+        "2012.07-2014.06  北京星辰科技有限公司  销售经理\n"
+    )
+    items, _, _ = extract_experience(text, parse_resume(text, zh_nlp=zh_nlp).entities, TODAY)
+    assert [(i.employer, i.title) for i in items] == [
+        ("京东", "HR Business Partner"),
+        ("IBM中国", "产品经理"),
+        (None, None),  # a sentence: neither field is guessed
+        ("北京星辰科技有限公司", "销售经理"),  # the model's entities win
+    ]

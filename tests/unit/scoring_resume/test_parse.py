@@ -99,3 +99,18 @@ def test_english_resume_record_validates() -> None:
     assert record.experience[0].employer == "Acme Analytics Inc."
     assert record.name == "Emily Clarke"
     assert record.education[0].degree == "Master of Science"
+
+
+def test_the_name_is_a_first_line_alone_never_a_field_label_or_heading() -> None:
+    import spacy
+
+    nlp = spacy.blank("zh")
+    ruler = nlp.add_pipe("entity_ruler")  # a model that mistakes field labels for names
+    ruler.add_patterns([{"label": "NAME", "pattern": p} for p in ("电话", "证书", "李娜")])
+    first_line = parse_resume("王芳\n电话：13900001234\n证书\n英语六级\n", zh_nlp=nlp)
+    assert first_line.name == "王芳"
+    assert [e.text for e in first_line.entities] == []  # 电话 dropped, the heading not run
+    under_heading = parse_resume("个人简历\n电话：13900001234\n李娜，女，汉族\n", zh_nlp=nlp)
+    assert under_heading.name == "李娜"
+    only_labels = parse_resume("电话：13900001234\n负责客户服务工作，沟通协调\n", zh_nlp=nlp)
+    assert only_labels.name is None
