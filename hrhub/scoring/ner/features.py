@@ -38,11 +38,15 @@ class CharFeatures:
     segmentation: bool = True
     lexicon: bool = True
     gazetteer: Mapping[str, str] = field(default_factory=dict)
-    longest_entry: int = field(init=False, default=0)
+    prefixes: frozenset[str] = field(init=False, default=frozenset())
 
     def __post_init__(self) -> None:
-        longest = min(_GAZETTEER_MAX, max(map(len, self.gazetteer), default=0))
-        object.__setattr__(self, "longest_entry", longest)
+        prefixes = frozenset(
+            entry[:size]
+            for entry in self.gazetteer
+            for size in range(2, min(len(entry), _GAZETTEER_MAX) + 1)
+        )
+        object.__setattr__(self, "prefixes", prefixes)  # lookups stop at the first non-prefix
 
     def __call__(self, text: str) -> list[list[str]]:
         """One list of feature strings per character of `text`."""
@@ -51,29 +55,30 @@ class CharFeatures:
         kinds = _PAD * 3 + "".join(map(_kind, text)) + _PAD * 3
         seg = _segmentation(text) if self.segmentation else None
         lex = _lexicon_matches(text) if self.lexicon else None
-        gaz = (
-            _gazetteer_matches(text, self.gazetteer, self.longest_entry)
-            if self.longest_entry
-            else None
-        )
-        rows = []
-        for i in range(n):
-            j = i + 3
-            row = ["bias", *(f"u{k}={padded[j + k]}" for k in range(-w, w + 1))]
-            row += [f"b{k}={padded[j + k : j + k + 2]}" for k in range(-w, w)]
-            row += [f"t{k}={padded[j + k : j + k + 3]}" for k in (-2, -1, 0)]
-            row.append(f"k={kinds[j - 2 : j + 3]}")
-            if seg is not None:
-                tag, length = seg[i]
-                row += [f"s={tag}", f"sl={tag}{min(length, 6)}"]
-                if i:
-                    row.append(f"sp={seg[i - 1][0]}{tag}")
-            if lex is not None:
-                begins, inside, ends = lex[i]
-                row += [f"lb={begins}", f"lm={inside}", f"le={ends}"]
-            if gaz is not None:
-                row += sorted(gaz[i])
-            rows.append(row)
+        gaz = _gazetteer_matches(text, self.gazetteer, self.prefixes) if self.prefixes else None
+        columns = [["bias"] * n]
+        columns += [[f"u{k}={c}" for c in padded[3 + k : 3 + k + n]] for k in range(-w, w + 1)]
+        columns += [
+            [f"b{k}={padded[j : j + 2]}" for j in range(3 + k, 3 + k + n)] for k in range(-w, w)
+        ]
+        columns += [
+            [f"t{k}={padded[j : j + 3]}" for j in range(3 + k, 3 + k + n)] for k in (-2, -1, 0)
+        ]
+        columns.append([f"k={kinds[j : j + 5]}" for j in range(1, 1 + n)])
+        if seg is not None:
+            columns.append([f"s={tag}" for tag, _ in seg])
+            columns.append([f"sl={tag}{min(length, 6)}" for tag, length in seg])
+        if lex is not None:
+            columns.append([f"lb={begins}" for begins, _, _ in lex])
+            columns.append([f"lm={inside}" for _, inside, _ in lex])
+            columns.append([f"le={ends}" for _, _, ends in lex])
+        rows = [list(row) for row in zip(*columns, strict=True)]
+        if seg is not None:  # the previous character's place and this one's
+            for i in range(1, n):
+                rows[i].append(f"sp={seg[i - 1][0]}{seg[i][0]}")
+        if gaz is not None:
+            for i, marks in gaz.items():
+                rows[i] += sorted(marks)
         return rows
 
 
@@ -100,13 +105,21 @@ def _segmentation(text: str) -> list[tuple[str, int]]:
 
 
 def _lexicon_matches(text: str) -> list[tuple[int, int, int]]:
-    """Per character: the longest dictionary word it begins, sits inside, ends (0: none)."""
-    words = _dictionary()
+    """Per character: the longest dictionary word it begins, sits inside, ends (0: none).
+
+    jieba's table holds every prefix of its words (count 0 unless a word itself), so a lookup
+    that finds nothing ends the search from that character."""
+    table = _jieba().FREQ
     n = len(text)
     begins, inside, ends = [0] * n, [0] * n, [0] * n
     for i in range(n):
+        if text[i] not in table:
+            continue
         for size in range(2, min(_LEXICON_MAX, n - i) + 1):
-            if text[i : i + size] in words:
+            count = table.get(text[i : i + size])
+            if count is None:
+                break
+            if count > 0:
                 begins[i] = max(begins[i], size)
                 ends[i + size - 1] = max(ends[i + size - 1], size)
                 for k in range(i + 1, i + size - 1):
@@ -114,18 +127,23 @@ def _lexicon_matches(text: str) -> list[tuple[int, int, int]]:
     return list(zip(begins, inside, ends, strict=True))
 
 
-def _gazetteer_matches(text: str, gazetteer: Mapping[str, str], longest: int) -> list[set[str]]:
-    """Per character: g<B|M|E><label> for every known entity text it is part of."""
+def _gazetteer_matches(
+    text: str, gazetteer: Mapping[str, str], prefixes: frozenset[str]
+) -> dict[int, set[str]]:
+    """Characters that are part of known entity texts: g<B|M|E><label> for each."""
     n = len(text)
-    marks: list[set[str]] = [set() for _ in range(n)]
-    for i in range(n):
-        for size in range(2, min(longest, n - i) + 1):
-            label = gazetteer.get(text[i : i + size])
+    marks: dict[int, set[str]] = {}
+    for i in range(n - 1):
+        for size in range(2, min(_GAZETTEER_MAX, n - i) + 1):
+            fragment = text[i : i + size]
+            if fragment not in prefixes:
+                break
+            label = gazetteer.get(fragment)
             if label is not None:
-                marks[i].add(f"gB{label}")
-                marks[i + size - 1].add(f"gE{label}")
+                marks.setdefault(i, set()).add(f"gB{label}")
+                marks.setdefault(i + size - 1, set()).add(f"gE{label}")
                 for k in range(i + 1, i + size - 1):
-                    marks[k].add(f"gM{label}")
+                    marks.setdefault(k, set()).add(f"gM{label}")
     return marks
 
 
@@ -193,11 +211,3 @@ def _jieba() -> Any:
     jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter on stderr
     jieba.dt.check_initialized()
     return jieba.dt
-
-
-@lru_cache(maxsize=1)
-def _dictionary() -> frozenset[str]:
-    """jieba's bundled dictionary words of 2 to 8 characters."""
-    return frozenset(
-        word for word, freq in _jieba().FREQ.items() if freq > 0 and 2 <= len(word) <= _LEXICON_MAX
-    )
