@@ -47,7 +47,10 @@ __all__ = [
     "verify_writes",
 ]
 
-INTERVIEWER_POOL = 20  # DingTalk on-job people the schedule books AI-interview observers from
+# DingTalk on-job people the schedule may book as AI-interview observers. Their calendars cost
+# one attendance read a day whoever is asked, and people without a shift in the window are
+# simply never free, so the pool is everyone up to this bound (a panel per job is not read yet).
+INTERVIEWER_POOL = 500
 SCHEDULE_DAYS = 7  # how far ahead interviews are booked
 
 
