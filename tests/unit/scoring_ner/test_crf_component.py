@@ -88,6 +88,19 @@ def test_a_trained_component_tags_unseen_combinations(trained: spacy.language.La
     assert "张伟" not in trained.get_pipe("ner").gazetteer  # names are never kept
 
 
+def test_whitespace_separates_fields_and_spans_point_into_the_text(
+    trained: spacy.language.Language,
+) -> None:
+    text = "  刘洋，现任宝钢股份 财务总监。 \n"
+    spans = trained.get_pipe("ner").spans(text)
+    assert [(text[start:end], label) for start, end, label in spans] == [
+        ("刘洋", "NAME"),
+        ("宝钢股份", "ORG"),
+        ("财务总监", "TITLE"),
+    ]
+    assert trained.get_pipe("ner").spans(" \t\n") == []
+
+
 def test_saved_pipeline_loads_with_spacy_load_in_a_fresh_process(
     trained: spacy.language.Language, tmp_path: Path
 ) -> None:
