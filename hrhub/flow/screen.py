@@ -87,6 +87,7 @@ def screen_applications(
     now = now or datetime.now(UTC)
     summary = ScreenSummary(batch_id=f"screen-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}")
     down: set[str] = set()
+    scores: _Scores | None = None  # each job's fit scores so far: read once, kept up to date
     waiting = iter(ledger.ids_in_stage(APPLICATION, Stage.EXTRACTED.value))
     while chunk := list(islice(waiting, chunk_size)):
         applications = _not_screened_before(ledger, ledger.get_records(chunk), summary)
@@ -104,9 +105,14 @@ def screen_applications(
         fetched = _fetch(wanted, resumes, down, summary)
         readable = [(i, r) for i, r in fetched.items() if not isinstance(r, ConnectorError)]
         parsed = dict(parse_batch(readable, processes=processes))
+        scores = scores if scores is not None else _scores_by_job(ledger)
         for job_id, (job, profile) in sorted(ready.items()):
             group = [r for r in by_job[job_id] if r.canonical_id in fetched]
-            _screen_job(ledger, job, profile, group, fetched, parsed, now, summary)
+            earlier = scores[job_id]
+            outcomes = _screen_job(
+                ledger, job, profile, group, fetched, parsed, earlier, now, summary
+            )
+            earlier += [o.fit_score for o in outcomes if o.fit_score is not None]
     summary.systems_down = sorted(down)
     return summary
 
@@ -229,9 +235,12 @@ def _screen_job(
     applications: list[StagedRecord],
     fetched: Mapping[str, bytes | str | ConnectorError],
     parsed: Mapping[str, Parsed],
+    earlier: list[float],
     now: datetime,
     summary: ScreenSummary,
-) -> None:
+) -> list[ScreeningOutcome]:
+    """Score, rank among `earlier` (the job's fit scores so far) and settle one job's group;
+    returns its outcomes."""
     items: list[tuple[str, Parsed]] = []
     unreadable: list[ScreeningOutcome] = []
     for record in applications:
@@ -241,18 +250,25 @@ def _screen_job(
             unreadable.append(ScreeningOutcome.unparseable(record.canonical_id, reason))
         else:
             items.append((record.canonical_id, parsed[record.canonical_id]))
-    earlier = [
-        float(score)
-        for (score,) in ledger.staged_fields(
-            RESULT, ["fit_score"], where={"job_id": job.canonical_id}
-        )
-        if score is not None
-    ]
     outcomes = (
         screen_parsed(items, profile.for_job(job.canonical_id), earlier=earlier) if items else []
     )
     by_id = {r.canonical_id: r for r in applications}
     _settle(ledger, job, by_id, outcomes + unreadable, now, summary)
+    return outcomes
+
+
+_Scores = defaultdict[str, list[float]]
+
+
+def _scores_by_job(ledger: Ledger) -> _Scores:
+    """Every staged screening result's fit score by job, in one read: a run ranks each new
+    applicant among them (a read per job and chunk would grow with the square of the run)."""
+    scores: _Scores = defaultdict(list)
+    for job_id, score in ledger.staged_fields(RESULT, ["job_id", "fit_score"]):
+        if job_id is not None and score is not None:
+            scores[job_id].append(float(score))
+    return scores
 
 
 def _settle(

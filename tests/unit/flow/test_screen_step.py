@@ -336,3 +336,46 @@ def test_screen_processes_defaults_to_the_cores_this_worker_may_use(
     assert screen_processes() == len(os.sched_getaffinity(0))
     monkeypatch.setenv(PROCESSES_ENV, "3")
     assert screen_processes() == 3
+
+
+def test_chunks_of_one_run_rank_as_separate_runs_do(
+    ledger: Ledger, profiles: JobProfiles, tmp_path: Path
+) -> None:
+    """The scores a run keeps per job between its chunks are the ones the ledger holds: one
+    run in chunks of two shortlists as three runs of two applicants each."""
+    texts = {str(n): (ZH_WEAK_RESUME, ZH_RESUME, EN_RESUME)[n % 3] for n in range(6)}
+    separate = Ledger.open(f"sqlite:///{tmp_path / 'separate.db'}")
+    try:
+        for target in (ledger, separate):
+            job = stage_job(target, "1", "客服主管")
+            for n in range(6):
+                stage_application(target, n, job, minutes=n)
+        screen_applications(
+            ledger, resumes=Resumes(texts), profiles=profiles, chunk_size=2, now=NOW
+        )
+        for first in (0, 2, 4):
+            for n in range(first + 2, 6):  # later applicants have not arrived yet
+                [record] = separate.get_records([f"successfactors:application:{n}"])
+                separate.set_stage([record.canonical_id], "waiting")
+            screen_applications(separate, resumes=Resumes(texts), profiles=profiles, now=NOW)
+            separate.set_stage(
+                [f"successfactors:application:{n}" for n in range(first + 2, min(first + 4, 6))],
+                "extracted",
+            )
+        fields = ["application_id", "fit_score", "rank", "shortlisted"]
+        chunked, runs = (
+            sorted(t.staged_fields("screening_result", fields)) for t in (ledger, separate)
+        )
+    finally:
+        separate.close()
+    assert chunked == runs and len(chunked) == 6
+    # A rank is the applicant's place among the job's applicants screened up to then (earlier
+    # ones keep theirs); every strong resume makes the top share.
+    assert [(a[-1], score, rank, short) for a, score, rank, short in chunked] == [
+        ("0", "45.8", "2", "0"),
+        ("1", "100.0", "1", "1"),
+        ("2", "100.0", "1", "1"),
+        ("3", "45.8", "3", "0"),
+        ("4", "100.0", "1", "1"),
+        ("5", "100.0", "2", "1"),
+    ]
