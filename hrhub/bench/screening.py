@@ -238,7 +238,7 @@ def _parse_all(texts: list[str], zh_nlp: Any, batch_size: int) -> list[Any]:
 def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None = None) -> Result:
     """Parse a sample two ways (NER alone, full parse), then screen all N end to end.
 
-    `processes` is screen_batch's (default: the cores this process may use, as the flow).
+    `processes` is screen_batch's (default 1, as the flow's screen task).
     """
     from hrhub.scoring.ner import MODEL_DIR, load_resume_ner
     from hrhub.scoring.screening import JobProfile, screen_batch
@@ -247,7 +247,7 @@ def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None =
     count = resumes
     sample = min(count, PARSE_SAMPLE)
     cores = cpu_count()
-    workers = processes or cores
+    workers = processes or 1
     report(f"generating {sample:,} resumes and loading the model")
     texts = [generate_resume(index) for index in range(sample)]
     sample_chars = sum(len(text) for text in texts)
@@ -329,8 +329,8 @@ def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None =
             "of the model's speed",
             "resumes are generated from templates (5 fields, 2-4 dated jobs, ~1,000 chars); "
             "chars/s/core of screen is its wall rate divided by the processes used",
-            f"screen uses screen_batch(processes={workers}) (forked workers, as the flow's "
-            "screen task: $HRHUB_SCREEN_PROCESSES, default the cores)",
+            f"screen uses screen_batch(processes={workers}), as the flow's screen task "
+            "($HRHUB_SCREEN_PROCESSES, default 1)",
         ],
     )
 

@@ -37,7 +37,6 @@ from hrhub.flow.schedule import interview_remote_id
 from hrhub.ledger import Ledger, StagedRecord, StageInput
 from hrhub.models import Application, Interview, JobStatus, ScreeningResult, Stage
 from hrhub.scoring.screening import Parsed, parse_batch, screen_parsed
-from hrhub.scoring.screening.batch import cpu_count
 from hrhub.scoring.screening.outcome import ScreeningOutcome
 
 __all__ = ["STATUS_OPERATION", "ScreenSummary", "screen_applications", "screen_processes"]
@@ -118,11 +117,13 @@ def screen_applications(
 
 
 def screen_processes() -> int:
-    """Processes that parse resumes: `$HRHUB_SCREEN_PROCESSES`, else the cores this worker may
-    use (parsing is the flow's heaviest step and keeps a core busy per process)."""
+    """Processes that parse resumes: `$HRHUB_SCREEN_PROCESSES`, default 1. More is opt-in:
+    the workers are forked from the task's process, and a fork of a process that runs other
+    threads (an Airflow task's does) can leave a worker stuck on a lock another thread held
+    (seen under `airflow dags test`: the screen task hung)."""
     value = os.environ.get(PROCESSES_ENV, "").strip()
     if not value:
-        return cpu_count()
+        return 1
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{PROCESSES_ENV} must be a whole number >= 1, got {value!r}")
     return int(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -329,11 +328,9 @@ def test_a_bad_screen_processes_setting_names_the_variable(
         screen_processes()
 
 
-def test_screen_processes_defaults_to_the_cores_this_worker_may_use(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_screen_processes_is_one_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PROCESSES_ENV, raising=False)
-    assert screen_processes() == len(os.sched_getaffinity(0))
+    assert screen_processes() == 1
     monkeypatch.setenv(PROCESSES_ENV, "3")
     assert screen_processes() == 3
 
