@@ -205,3 +205,32 @@ def push(
                 )
                 summary.dead_letters += 1
     return summary
+
+
+def push_all(
+    target_system: str,
+    *,
+    client: Any,
+    ledger: Ledger,
+    limit: int = 1000,
+    production: bool | None = None,
+    claimant: str | None = None,
+) -> PushSummary:
+    """`push` in rounds of `limit` until nothing more is owed now: a run sends all its writes,
+    however many, with each round's memory bounded. A round that requeues any write (the
+    system throttles, fails or is down) ends it: the rest wait for the next run rather than
+    keeping a task busy against a system that refuses."""
+    total = PushSummary(target_system)
+    while True:
+        done = push(
+            target_system,
+            client=client,
+            ledger=ledger,
+            limit=limit,
+            production=production,
+            claimant=claimant,
+        )
+        for name in ("claimed", "landed", "requeued", "dead_letters", "held"):
+            setattr(total, name, getattr(total, name) + getattr(done, name))
+        if not done.claimed or done.claimed < limit or done.requeued:
+            return total

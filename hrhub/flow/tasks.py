@@ -22,7 +22,7 @@ from hrhub.flow.invite import invite_booked
 from hrhub.flow.job_profiles import JobProfiles
 from hrhub.flow.lineage import OperationRecorder, emit_extract_lineage, emit_push_lineage
 from hrhub.flow.onboard import CHECKIN_OPERATIONS, first_week_checkins
-from hrhub.flow.push import PushSummary, push
+from hrhub.flow.push import PushSummary, push_all
 from hrhub.flow.schedule import schedule_interviews, shortlisted_applications
 from hrhub.flow.score import score_interviews as score_step
 from hrhub.flow.screen import screen_applications, screen_processes
@@ -137,8 +137,9 @@ def queue_first_week_checkins(day: str, days: int = 7) -> dict[str, Any]:
 
 
 def push_writes(system: str, conn_id: str | None = None) -> dict[str, Any]:
-    """Send what the outbox owes `system` and settle each record (receipt or dead letter).
-    With nothing owed the connection is not opened (a system without one is not in use)."""
+    """Send what the outbox owes `system` (in rounds, `push_all`) and settle each record
+    (receipt or dead letter). With nothing owed the connection is not opened (a system without
+    one is not in use)."""
     ledger = Ledger.open()
     if not ledger.owed(system):
         log.info("push %s: nothing owed", system)
@@ -146,7 +147,7 @@ def push_writes(system: str, conn_id: str | None = None) -> dict[str, Any]:
     hook = get_connector(system).hook_class()(conn_id=conn_id)
     sent = OperationRecorder()
     try:
-        summary = push(
+        summary = push_all(
             system, client=sent.wrap(hook.get_conn()), ledger=ledger, claimant=task_claimant()
         )
     finally:

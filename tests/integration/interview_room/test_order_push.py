@@ -15,7 +15,7 @@ from connectors._core.retry import retry_policy
 from connectors.interview_room.client import InterviewRoomClient
 from connectors.interview_room.sim_data import QUESTION_BANK
 from connectors.interview_room.simulator import InterviewRoomSimulator
-from hrhub.flow.push import enqueue_writes, push
+from hrhub.flow.push import enqueue_writes, push, push_all
 from hrhub.ledger import Ledger
 from hrhub.links import link_token, sign_link
 
@@ -230,3 +230,39 @@ def test_an_order_with_a_question_outside_the_bank_is_a_dead_letter_naming_the_f
     assert "q_salary" in letter.reason and "questions.1.id" in letter.reason
     assert bad["candidate_name"] not in letter.reason
     assert letter.payload is not None and letter.payload["questions"][1]["id"] == "q_salary"
+
+
+def test_push_all_sends_every_owed_write_in_rounds(
+    room: InterviewRoomSimulator, client: InterviewRoomClient, ledger: Ledger
+) -> None:
+    records = [order(room, client, n) for n in range(1, 8)]
+    enqueue_writes(SYSTEM, OPERATION, records, ledger=ledger)
+    pushed = push_all(SYSTEM, client=client, ledger=ledger, limit=3)
+    assert (pushed.claimed, pushed.landed, pushed.requeued) == (7, 7, 0)
+    assert len(orders_by_external_id(room)) == 7 and len(receipts(ledger)) == 7
+    again = push_all(SYSTEM, client=client, ledger=ledger, limit=3)
+    assert (again.claimed, again.landed) == (0, 0)
+
+
+def test_push_all_stops_after_a_round_the_room_refuses(tmp_path: Path) -> None:
+    """Every call fails: the first round requeues its writes and the push ends, the rest wait
+    for the next run (a system that is down never keeps the task busy)."""
+    with InterviewRoomSimulator("error_rate=1.0", seeded=0) as room:
+        client = InterviewRoomClient(
+            room.url,
+            workspace=room.WORKSPACE,
+            api_key=room.API_KEY,
+            link_secret=room.link_secret,
+            retry=retry_policy(initial=0.01, cap=0.02, max_delay=0.1, max_attempts=2),
+        )
+        ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+        try:
+            enqueue_writes(
+                SYSTEM, OPERATION, [order(room, client, n) for n in range(1, 8)], ledger=ledger
+            )
+            pushed = push_all(SYSTEM, client=client, ledger=ledger, limit=3)
+            assert (pushed.claimed, pushed.landed, pushed.requeued) == (3, 0, 3)
+            assert len(ledger.outbox_items(SYSTEM, OPERATION)) == 7
+            assert receipts(ledger) == {}
+        finally:
+            ledger.close()
