@@ -42,6 +42,9 @@ class Taxonomy:
     skills: dict[str, re.Pattern[str]]
     abilities: list[tuple[str, re.Pattern[str]]]
     synonyms: dict[str, str]  # lower-cased synonym or name -> canonical name
+    # Per skill, the case-folded first word of each synonym: a text whose case-folded form
+    # holds none of them cannot match the skill's pattern, so `skills_for` skips the regex.
+    triggers: dict[str, tuple[str, ...]]
 
 
 def _synonym_pattern(synonym: str) -> str:
@@ -55,6 +58,7 @@ def _synonym_pattern(synonym: str) -> str:
 
 def _compile(data: dict[str, Any], source: str) -> Taxonomy:
     skills: dict[str, re.Pattern[str]] = {}
+    triggers: dict[str, tuple[str, ...]] = {}
     synonyms: dict[str, str] = {}
     for name, entry in (data.get("skills") or {}).items():
         words = [str(w) for lang in ("zh", "en") for w in (entry or {}).get(lang) or []]
@@ -63,6 +67,7 @@ def _compile(data: dict[str, Any], source: str) -> Taxonomy:
         # Longest first, so "spark sql" wins over "spark" in the evidence.
         words.sort(key=len, reverse=True)
         skills[name] = re.compile("|".join(map(_synonym_pattern, words)), re.IGNORECASE)
+        triggers[name] = tuple({word.split()[0].casefold() for word in words})
         synonyms[name.lower()] = name
         synonyms[name.replace("_", " ").lower()] = name
         for word in words:
@@ -78,7 +83,7 @@ def _compile(data: dict[str, Any], source: str) -> Taxonomy:
             except re.error as exc:
                 raise ValueError(f"{source}: ability {name!r} pattern {pattern!r}: {exc}") from exc
         synonyms.setdefault(name.lower(), name)
-    return Taxonomy(skills=skills, abilities=abilities, synonyms=synonyms)
+    return Taxonomy(skills=skills, abilities=abilities, synonyms=synonyms, triggers=triggers)
 
 
 @lru_cache(maxsize=8)
@@ -104,8 +109,11 @@ def canonical_skill(word: str, taxonomy: Taxonomy | None = None) -> str | None:
 def skills_for(text: str, taxonomy: Taxonomy | None = None) -> list[SkillHit]:
     """Each taxonomy skill found in the text once, with its first match as evidence."""
     taxonomy = taxonomy or load_taxonomy()
+    folded = text.casefold()
     hits = []
     for name, pattern in taxonomy.skills.items():
+        if not any(word in folded for word in taxonomy.triggers[name]):
+            continue  # none of its synonyms' first words: the pattern cannot match
         match = pattern.search(text)
         if match:
             hits.append((match.start(), SkillHit(name, match.group())))

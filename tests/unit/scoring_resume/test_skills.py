@@ -15,9 +15,9 @@ from hrhub.scoring.resume import (
     parse_resume,
     skills_for,
 )
-from hrhub.scoring.resume.skills import _compile
+from hrhub.scoring.resume.skills import _compile, load_taxonomy
 
-from .conftest import TODAY, ZH_RESUME
+from .conftest import EN_RESUME, TODAY, ZH_RESUME
 
 
 def names(hits) -> list[str]:
@@ -130,3 +130,27 @@ def test_bad_taxonomy_names_the_entry() -> None:
         _compile({"skills": {"empty": {"zh": [], "en": []}}}, "x.yaml")
     with pytest.raises(ValueError, match="ability 'x' pattern"):
         _compile({"skills": {}, "abilities": [{"ability": "x", "patterns": ["("]}]}, "x.yaml")
+
+
+def _every_pattern(text: str) -> list[str]:
+    """What `skills_for` finds when every skill's pattern is searched, in first-match order."""
+    taxonomy = load_taxonomy()
+    found = [(m.start(), name) for name, p in taxonomy.skills.items() if (m := p.search(text))]
+    return [name for _, name in sorted(found)]
+
+
+def test_the_first_word_precheck_never_drops_a_hit() -> None:
+    """`skills_for` skips a skill's regex when none of its synonyms' first words is in the
+    case-folded text; the hits must equal searching every pattern, on every synonym written in
+    odd case, across line breaks, and inside the sample resumes."""
+    taxonomy = load_taxonomy()
+    words = [w for w, _ in sorted(taxonomy.synonyms.items())]
+    texts = [ZH_RESUME, EN_RESUME, ZH_RESUME.upper(), EN_RESUME.swapcase()]
+    broken = [w.replace(" ", "\n  ") for w in words]  # a synonym's words across a line break
+    texts += [f"熟悉{w.upper()}与{w.title()}，{b}。" for w, b in zip(words, broken, strict=True)]
+    texts.append("KELVIN-SIGN \u212aubernetes and long-s \u017fpark, JAVASCRIPT not java")
+    checked = 0
+    for text in texts:
+        assert names(skills_for(text)) == _every_pattern(text), text
+        checked += bool(_every_pattern(text))
+    assert checked > len(words) // 2  # most texts do hold skills: the comparison has teeth
