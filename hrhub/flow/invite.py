@@ -88,6 +88,7 @@ def invite_booked(
     lettered: set[str] = set()
     deferred: set[str] = set()
     dingtalk_down: RetriableError | None = None
+    questions: dict[tuple[str, str], list[dict[str, str]]] = {}  # (family, language): read once
     for interview in interviews:
         application = applications.get(interview.application_id)
         candidate = candidates.get(interview.candidate_id)
@@ -99,7 +100,11 @@ def invite_booked(
             lettered.add(interview.canonical_id)
             summary.dead_letters += 1
             continue
-        writes[(ROOM, ORDER_OPERATION)].append(_order(interview, candidate, job, family, language))
+        if (family, language) not in questions:
+            questions[(family, language)] = _questions(family, language)
+        writes[(ROOM, ORDER_OPERATION)].append(
+            _order(interview, candidate, job, family, language, questions[(family, language)])
+        )
         source = get_connector(application.source_system) if application else None
         if application and source and source.has_operation(STATUS_OPERATION):
             writes[(application.source_system, STATUS_OPERATION)].append(
@@ -192,18 +197,24 @@ def _family(profiles: JobProfiles, job: StagedRecord | None) -> str | None:
     return profile.family if profile else None
 
 
+def _questions(family: str, language: str) -> list[dict[str, str]]:
+    """The family's interview questions in the candidate's language (the rubric file is read
+    and checked on each call: `invite_booked` asks once per family and language)."""
+    return [
+        {"id": question_id, "text": question_text(question_id, language)}
+        for question_id in load_competency_model(family).question_map
+    ]
+
+
 def _order(
     interview: Interview,
     candidate: StagedRecord,
     job: StagedRecord | None,
     family: str,
     language: str,
+    questions: list[dict[str, str]],
 ) -> dict[str, Any]:
     """The canonical order record (mappings/interview_room/create_orders.out.yaml maps it)."""
-    questions = [
-        {"id": question_id, "text": question_text(question_id, language)}
-        for question_id in load_competency_model(family).question_map
-    ]
     return {
         "canonical_id": interview.canonical_id,
         "application_id": interview.application_id,
