@@ -3,11 +3,11 @@
 Works on the applications at stage `extracted`, a chunk at a time, grouped by requisition. The
 requisition's title picks its job profile (`jobs/*.yaml`, `hrhub.flow.job_profiles`); the
 resumes are read from the applications' own system in bulk (`resumes(system, records)`;
-SuccessFactors keeps them as attachments), parsed together whatever their jobs (`parse_batch`,
-on `processes` worker processes) and scored per job (`screen_parsed`). A new applicant is
-ranked among everyone screened for the job before (their scores are read from the ledger), so
-the top share is taken of all applicants however they trickle in; earlier applicants keep
-their places.
+SuccessFactors keeps them as attachments), parsed together whatever their jobs (a `ParsePool`
+of worker processes, while the task reads the next chunk) and scored per job
+(`screen_parsed`). A new applicant is ranked among everyone screened for the job before (their
+scores are read from the ledger), so the top share is taken of all applicants however they
+trickle in; earlier applicants keep their places.
 
 Results are staged as `screening_result` records; the application moves to `shortlisted`
 (its new stage is queued for its system: SuccessFactors shows it as the pipeline status) or
@@ -36,7 +36,8 @@ from hrhub.flow.push import enqueue_writes
 from hrhub.flow.schedule import interview_remote_id
 from hrhub.ledger import Ledger, StagedRecord, StageInput
 from hrhub.models import Application, Interview, JobStatus, ScreeningResult, Stage
-from hrhub.scoring.screening import Parsed, parse_batch, screen_parsed
+from hrhub.scoring.screening import Parsed, ParsePool, screen_parsed
+from hrhub.scoring.screening.batch import PendingParse, cpu_count
 from hrhub.scoring.screening.outcome import ScreeningOutcome
 
 __all__ = ["STATUS_OPERATION", "ScreenSummary", "screen_applications", "screen_processes"]
@@ -46,6 +47,7 @@ RESULT = ScreeningResult.entity
 STATUS_OPERATION = "application_status"  # the operation that shows an application's stage
 UNPARSEABLE, NO_PROFILE = "UnparseableResume", "NoJobProfile"
 PROCESSES_ENV = "HRHUB_SCREEN_PROCESSES"
+PARALLEL_FROM = 200  # fewer resumes in a chunk parse in the task: workers cost ~2 s to start
 
 Resumes = Callable[[str, list[StagedRecord]], Mapping[str, bytes | str | ConnectorError]]
 """(system, its applications) -> each application's resume by canonical id, or the error
@@ -79,54 +81,103 @@ def screen_applications(
     profiles: JobProfiles,
     chunk_size: int = 500,
     processes: int = 1,
+    parallel_from: int = PARALLEL_FROM,
     now: datetime | None = None,
 ) -> ScreenSummary:
-    """Screen every application at stage `extracted` (see the module docstring); `processes`
-    parse a chunk's resumes side by side (`parse_batch`)."""
+    """Screen every application at stage `extracted` (see the module docstring).
+
+    `processes` parse resumes side by side (`ParsePool`, once a chunk holds `parallel_from`
+    resumes); while they parse one chunk, this process reads the next one's records and
+    resumes and then settles the first, so the ledger and the systems are not waited on."""
     now = now or datetime.now(UTC)
     summary = ScreenSummary(batch_id=f"screen-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}")
     down: set[str] = set()
     scores: _Scores | None = None  # each job's fit scores so far: read once, kept up to date
     waiting = iter(ledger.ids_in_stage(APPLICATION, Stage.EXTRACTED.value))
-    while chunk := list(islice(waiting, chunk_size)):
-        applications = _not_screened_before(ledger, ledger.get_records(chunk), summary)
-        summary.considered += len(applications)
-        by_job: dict[str, list[StagedRecord]] = defaultdict(list)
-        for record in applications:
-            by_job[str(record.payload.get("job_id"))].append(record)
-        jobs = {r.canonical_id: r for r in ledger.get_records(by_job)}
-        ready = {
-            job_id: (jobs[job_id], profile)
-            for job_id, group in by_job.items()
-            if (profile := _profile(ledger, jobs.get(job_id), group, profiles, summary))
-        }
-        wanted = [r for job_id in ready for r in by_job[job_id]]
-        fetched = _fetch(wanted, resumes, down, summary)
-        readable = [(i, r) for i, r in fetched.items() if not isinstance(r, ConnectorError)]
-        parsed = dict(parse_batch(readable, processes=processes))
-        scores = scores if scores is not None else _scores_by_job(ledger)
-        for job_id, (job, profile) in sorted(ready.items()):
-            group = [r for r in by_job[job_id] if r.canonical_id in fetched]
-            earlier = scores[job_id]
-            outcomes = _screen_job(
-                ledger, job, profile, group, fetched, parsed, earlier, now, summary
-            )
-            earlier += [o.fit_score for o in outcomes if o.fit_score is not None]
+    pending: tuple[_Chunk, PendingParse] | None = None
+    with ParsePool(processes, parallel_from=parallel_from) as pool:
+        while True:
+            chunk = list(islice(waiting, chunk_size))
+            ready = _ready(ledger, chunk, resumes, profiles, down, summary) if chunk else None
+            parsing = pool.submit(ready.readable) if ready else None
+            if pending is not None:
+                scores = scores if scores is not None else _scores_by_job(ledger)
+                _settle_chunk(ledger, *pending, scores, now, summary)
+            if ready is None or parsing is None:
+                break
+            pending = (ready, parsing)
     summary.systems_down = sorted(down)
     return summary
 
 
 def screen_processes() -> int:
-    """Processes that parse resumes: `$HRHUB_SCREEN_PROCESSES`, default 1. More is opt-in:
-    the workers are forked from the task's process, and a fork of a process that runs other
-    threads (an Airflow task's does) can leave a worker stuck on a lock another thread held
-    (seen under `airflow dags test`: the screen task hung)."""
+    """Processes that parse resumes: `$HRHUB_SCREEN_PROCESSES`, default the cores this
+    process may use (the task's own process keeps reading and settling meanwhile)."""
     value = os.environ.get(PROCESSES_ENV, "").strip()
     if not value:
-        return 1
+        return cpu_count()
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{PROCESSES_ENV} must be a whole number >= 1, got {value!r}")
     return int(value)
+
+
+@dataclass
+class _Chunk:
+    """One chunk's applications ready to score: by job, each job's record and profile, and
+    their resumes (or why one cannot be read)."""
+
+    by_job: dict[str, list[StagedRecord]]
+    jobs: dict[str, tuple[StagedRecord, FlowProfile]]
+    fetched: dict[str, bytes | str | ConnectorError]
+
+    @property
+    def readable(self) -> list[tuple[str, bytes | str]]:
+        return [(i, r) for i, r in self.fetched.items() if not isinstance(r, ConnectorError)]
+
+
+def _ready(
+    ledger: Ledger,
+    chunk: list[str],
+    resumes: Resumes,
+    profiles: JobProfiles,
+    down: set[str],
+    summary: ScreenSummary,
+) -> _Chunk:
+    """Read a chunk's applications, their jobs and their resumes; settle what cannot be
+    screened now (returning, waiting for a job, no profile, system down)."""
+    applications = _not_screened_before(ledger, ledger.get_records(chunk), summary)
+    summary.considered += len(applications)
+    by_job: dict[str, list[StagedRecord]] = defaultdict(list)
+    for record in applications:
+        by_job[str(record.payload.get("job_id"))].append(record)
+    records = {r.canonical_id: r for r in ledger.get_records(by_job)}
+    jobs = {
+        job_id: (records[job_id], profile)
+        for job_id, group in by_job.items()
+        if (profile := _profile(ledger, records.get(job_id), group, profiles, summary))
+    }
+    wanted = [r for job_id in jobs for r in by_job[job_id]]
+    return _Chunk(by_job, jobs, _fetch(wanted, resumes, down, summary))
+
+
+def _settle_chunk(
+    ledger: Ledger,
+    chunk: _Chunk,
+    parsing: PendingParse,
+    scores: _Scores,
+    now: datetime,
+    summary: ScreenSummary,
+) -> None:
+    """Score each job's share of a parsed chunk among the job's earlier applicants, and
+    settle it; `scores` gains the new fit scores."""
+    parsed = dict(parsing.result())
+    for job_id, (job, profile) in sorted(chunk.jobs.items()):
+        group = [r for r in chunk.by_job[job_id] if r.canonical_id in chunk.fetched]
+        earlier = scores[job_id]
+        outcomes = _screen_job(
+            ledger, job, profile, group, chunk.fetched, parsed, earlier, now, summary
+        )
+        earlier += [o.fit_score for o in outcomes if o.fit_score is not None]
 
 
 def _not_screened_before(

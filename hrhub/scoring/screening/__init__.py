@@ -1,7 +1,8 @@
 """Resume screening: job fit with evidence, must-haves, and the top share sent to interview.
 
 `screen` scores one resume, `screen_batch` a job's applicants (ranked, shortlisted), in two
-steps where one parse serves several jobs: `parse_batch`, then `screen_parsed` per job;
+steps where one parse serves several jobs: `parse_batch` (or a run's `ParsePool`), then
+`screen_parsed` per job;
 `JobProfile` says what the job requires. Protected attributes (name, gender, age, ethnicity,
 nationality) are never used: see `hrhub.scoring.screening.fit`.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from hrhub.scoring.screening.batch import (
     Parsed,
+    ParsePool,
     Unreadable,
     parse_batch,
     screen,
@@ -31,6 +33,7 @@ __all__ = [
     "JobProfile",
     "MustHave",
     "MustHaveCheck",
+    "ParsePool",
     "Parsed",
     "PartScore",
     "ProfileError",

@@ -2,7 +2,7 @@
 
 The batch reads its resumes a chunk at a time, runs each language's pipeline over all their
 lines with `nlp.pipe` in batches, then parses, scores and ranks. Parsing does not depend on
-the job, so it is its own step (`parse_batch`, on several processes where there are cores):
+the job, so it is its own step (`parse_batch`, or `ParsePool` on several processes):
 the flow parses every job's applicants of a run together and scores each job's share
 (`screen_parsed`). A resume that cannot be read becomes an `unparseable` outcome with its
 reason; so does one the parser fails on unexpectedly (the reason names the error), so one bad
@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -103,16 +104,108 @@ def parse_batch(
     why it cannot be read (the parser failing unexpectedly is one too, naming its error). No
     job is needed: one parse serves every job the candidate applied to.
 
-    `processes` > 1 splits the resumes over forked worker processes that inherit the loaded
-    default pipelines; it pays where there are idle cores and hundreds of resumes. Inside a
-    daemonic process (which may not have children) it parses in this one.
+    `processes` > 1 parses on that many worker processes (`ParsePool`) with the default
+    pipelines; it pays where there are idle cores and hundreds of resumes. Pipelines passed in
+    are used in this process.
     """
-    if processes > 1 and not multiprocessing.current_process().daemon:
-        return _in_processes(items, today, batch_size, processes)
+    if processes > 1 and zh_nlp is None and en_nlp is None:
+        with ParsePool(processes, today=today, batch_size=batch_size) as pool:
+            return pool.submit(items).result()
     parsed: list[tuple[str, Parsed]] = []
     for chunk in _chunks(iter(items), CHUNK):
         parsed += _parse_chunk(chunk, zh_nlp, en_nlp, today, batch_size)
     return parsed
+
+
+class ParsePool:
+    """Worker processes that parse resumes for one run: started on the first submission that
+    is worth it and reused for every one after, so a run pays their start once.
+
+    Workers are spawned, not forked: an Airflow task's process runs other threads, and a
+    forked child can inherit a lock one of them held (forked workers once hung the screen
+    task). Each loads the default pipelines once (~2 s). `submit` returns at once, so the
+    caller can read and settle another chunk while the workers parse. With one process, inside
+    a daemonic process (which may not have children: a task in a Celery worker), or while no
+    submission has reached `parallel_from` resumes, it parses in the caller. A worker that
+    dies (killed, out of memory) fails the run (`BrokenProcessPool`) rather than losing its
+    resumes.
+    """
+
+    def __init__(
+        self,
+        processes: int = 1,
+        *,
+        today: date | None = None,
+        batch_size: int = BATCH_SIZE,
+        parallel_from: int = 1,
+    ) -> None:
+        self.processes = processes
+        self._today = today
+        self._batch_size = batch_size
+        self._parallel_from = parallel_from
+        self._executor: ProcessPoolExecutor | None = None
+
+    def submit(self, items: Iterable[tuple[str, bytes | str]]) -> PendingParse:
+        """Start parsing `items`; the answer, in order, is `PendingParse.result()`."""
+        items = list(items)
+        if (
+            self.processes < 2
+            or (self._executor is None and len(items) < self._parallel_from)
+            or multiprocessing.current_process().daemon
+        ):
+            done = _parse_chunk(items, None, None, self._today, self._batch_size)
+            return PendingParse([_done(done)])
+        executor = self._started()
+        # Two parts a worker: a part of long resumes does not leave the other worker idle.
+        size = max(1, min(CHUNK // 4, -(-len(items) // (2 * self.processes))))
+        return PendingParse(
+            [
+                executor.submit(_parse_chunk, part, None, None, self._today, self._batch_size)
+                for part in _chunks(iter(items), size)
+            ]
+        )
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_load_pipelines,
+            )
+        return self._executor
+
+
+@dataclass(frozen=True)
+class PendingParse:
+    """A submission's parts being parsed; `result()` waits for them and joins them in order."""
+
+    parts: list[Future[list[tuple[str, Parsed]]]]
+
+    def result(self) -> list[tuple[str, Parsed]]:
+        return [pair for part in self.parts for pair in part.result()]
+
+
+def _done(value: list[tuple[str, Parsed]]) -> Future[list[tuple[str, Parsed]]]:
+    future: Future[list[tuple[str, Parsed]]] = Future()
+    future.set_result(value)
+    return future
+
+
+def _load_pipelines() -> None:
+    """A worker's start: the default pipelines, loaded once for all its parts."""
+    _zh()
+    _en()
 
 
 def screen_parsed(
@@ -247,28 +340,6 @@ def _lines(text: str) -> Iterator[str]:
         value = line.group()
         for start in range(0, len(value), _LINE_CHUNK):
             yield value[start : start + _LINE_CHUNK]
-
-
-def _in_processes(
-    items: Iterable[tuple[str, bytes | str]],
-    today: date | None,
-    batch_size: int,
-    processes: int,
-) -> list[tuple[str, Parsed]]:
-    """Chunks of resumes parsed by forked workers that inherit the loaded pipelines."""
-    _zh(), _en()  # load before forking: the workers share the model's memory
-    context = multiprocessing.get_context("fork")
-    tasks = ((chunk, today, batch_size) for chunk in _chunks(iter(items), CHUNK // 4))
-    parsed: list[tuple[str, Parsed]] = []
-    with context.Pool(processes) as pool:
-        for part in pool.imap(_worker, tasks):
-            parsed += part
-    return parsed
-
-
-def _worker(task: tuple[Any, ...]) -> list[tuple[str, Parsed]]:
-    chunk, today, batch_size = task
-    return _parse_chunk(chunk, None, None, today, batch_size)
 
 
 def _zh() -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -290,8 +291,9 @@ def test_an_application_changed_in_its_source_goes_back_to_its_stage_unscreened(
 def test_worker_processes_screen_every_job_of_a_chunk_as_one_process_does(
     ledger: Ledger, profiles: JobProfiles, tmp_path: Path
 ) -> None:
-    """A chunk's resumes are parsed together, whatever their jobs, on two processes here: the
-    scores, ranks and stages are those of one process."""
+    """A chunk's resumes are parsed together, whatever their jobs, on two worker processes
+    here (chunks of five: the next chunk is read while workers parse one): the scores, ranks
+    and stages are those of one process."""
     texts = {str(n): (ZH_RESUME, ZH_WEAK_RESUME, EN_RESUME, b"\x00PK")[n % 4] for n in range(12)}
     one = Ledger.open(f"sqlite:///{tmp_path / 'one-process.db'}")
     try:
@@ -302,7 +304,13 @@ def test_worker_processes_screen_every_job_of_a_chunk_as_one_process_does(
                 stage_application(target, n, jobs[n % 3], minutes=n)
             summaries.append(
                 screen_applications(
-                    target, resumes=Resumes(texts), profiles=profiles, processes=processes, now=NOW
+                    target,
+                    resumes=Resumes(texts),
+                    profiles=profiles,
+                    processes=processes,
+                    parallel_from=1,
+                    chunk_size=5,
+                    now=NOW,
                 ).as_dict()
             )
         fields = ["application_id", "job_id", "fit_score", "rank", "shortlisted"]
@@ -328,9 +336,9 @@ def test_a_bad_screen_processes_setting_names_the_variable(
         screen_processes()
 
 
-def test_screen_processes_is_one_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_screen_processes_are_the_cores_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PROCESSES_ENV, raising=False)
-    assert screen_processes() == 1
+    assert screen_processes() == len(os.sched_getaffinity(0))
     monkeypatch.setenv(PROCESSES_ENV, "3")
     assert screen_processes() == 3
 
