@@ -73,10 +73,11 @@ def enqueue_writes(
     refusal = ApprovalGate.open(ledger, production).refusal(
         out_mapping_key(target_system, operation), mapping.version
     )
+    mapped: list[tuple[str, dict[str, Any]]] = []
     for record in records:
         canonical_id = str(record["canonical_id"])
         try:
-            payload = mapping.apply(dict(record), record_id=canonical_id)
+            mapped.append((canonical_id, mapping.apply(dict(record), record_id=canonical_id)))
         except MappingError as exc:
             ledger.dead_letter(
                 system=target_system,
@@ -88,8 +89,7 @@ def enqueue_writes(
                 error_class=type(exc).__name__,
             )
             summary.dead_letters += 1
-            continue
-        item = ledger.enqueue(target_system, operation, canonical_id, payload, mapping.version)
+    for item in ledger.enqueue_many(target_system, operation, mapped, mapping.version):
         if refusal is not None and _hold(ledger, item, refusal):
             summary.held += 1
             summary.dead_letters += 1

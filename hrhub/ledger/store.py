@@ -502,30 +502,50 @@ class Ledger:
         mapping_version: str,
     ) -> OutboxItem:
         """Owe one write to a target; the same content again returns the existing item."""
-        try:
-            clean = to_json_value(dict(payload))
-        except JSONValueError as exc:
-            raise LedgerInputError(canonical_id, exc.path, exc.problem) from exc
-        digest = payload_hash(clean)
-        key = idempotency_key(target_system, entity, canonical_id, digest)
+        write = [(canonical_id, payload)]
+        (item,) = self.enqueue_many(target_system, entity, write, mapping_version)
+        return item
 
-        def work(session: Session) -> OutboxItem:
-            existing = session.get(OutboxItem, key)
-            if existing is not None:
-                return existing
-            item = OutboxItem(
-                idempotency_key=key,
-                target_system=target_system,
-                entity=entity,
-                canonical_id=canonical_id,
-                payload=clean,
-                payload_hash=digest,
-                mapping_version=mapping_version,
-            )
-            session.add(item)
-            return item
+    def enqueue_many(
+        self,
+        target_system: str,
+        entity: str,
+        writes: Iterable[tuple[str, Mapping[str, Any]]],
+        mapping_version: str,
+    ) -> list[OutboxItem]:
+        """Owe writes (canonical id, payload) to a target in one transaction, an item each in
+        order; content owed before returns its existing item. A payload that is not JSON
+        raises `LedgerInputError` naming its record before anything is written."""
+        keyed: list[tuple[str, str, dict[str, Any], str]] = []
+        for canonical_id, payload in writes:
+            try:
+                clean = to_json_value(dict(payload))
+            except JSONValueError as exc:
+                raise LedgerInputError(canonical_id, exc.path, exc.problem) from exc
+            digest = payload_hash(clean)
+            key = idempotency_key(target_system, entity, canonical_id, digest)
+            keyed.append((key, canonical_id, clean, digest))
 
-        return self._write(work)
+        def work(session: Session) -> list[OutboxItem]:
+            items: dict[str, OutboxItem] = {}
+            for chunk in _chunks(list(dict.fromkeys(key for key, *_ in keyed))):
+                stmt = select(OutboxItem).where(col(OutboxItem.idempotency_key).in_(chunk))
+                items.update((item.idempotency_key, item) for item in session.exec(stmt))
+            for key, canonical_id, clean, digest in keyed:
+                if key not in items:
+                    items[key] = OutboxItem(
+                        idempotency_key=key,
+                        target_system=target_system,
+                        entity=entity,
+                        canonical_id=canonical_id,
+                        payload=clean,
+                        payload_hash=digest,
+                        mapping_version=mapping_version,
+                    )
+                    session.add(items[key])
+            return [items[key] for key, *_ in keyed]
+
+        return self._write(work) if keyed else []
 
     def claim(
         self, target_system: str, limit: int, *, claimant: str | None = None

@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -912,6 +912,14 @@ def mapping_path(
     return mappings_dir(root) / system / f"{entity}.{direction}.yaml"
 
 
+@lru_cache(maxsize=256)
+def _load_unchanged(path: Path, digest: str) -> Mapping:
+    """A mapping file compiled once per content (`digest` of its bytes; a `Mapping` is
+    immutable): the flow maps in many small batches, and parsing and checking the YAML for
+    each cost more than the mapping."""
+    return Mapping.load(path)
+
+
 def load_mapping(
     system: str,
     entity: str,
@@ -933,7 +941,7 @@ def load_mapping(
         raise FileNotFoundError(
             f"no mapping for {system} {entity} ({direction}): {path} is missing"
         )
-    mapping = Mapping.load(path)
+    mapping = _load_unchanged(path, hashlib.sha256(path.read_bytes()).hexdigest())
     said = (mapping.system, mapping.entity, mapping.direction)
     if said != (system, entity, direction):
         raise MappingFileError(

@@ -9,7 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from hrhub.ledger import Ledger, OutboxItem, OutboxStatus, idempotency_key, payload_hash
+from hrhub.ledger import (
+    Ledger,
+    LedgerInputError,
+    OutboxItem,
+    OutboxStatus,
+    idempotency_key,
+    payload_hash,
+)
 from hrhub.ledger.tables import utcnow
 
 
@@ -71,6 +78,32 @@ def test_concurrent_enqueue_of_one_write_is_one_item(ledger_url: str, ledger: Le
     assert len(keys) == 40
     assert len(set(keys)) == 10
     assert ledger.status()["outbox"]["pending"] == 10
+
+
+def test_enqueue_many_owes_each_write_once_in_one_call(ledger: Ledger) -> None:
+    before = ledger.enqueue("successfactors", "status", "app:2", {"s": "old"}, "map-v0")
+    writes = [
+        ("app:1", {"s": "a"}),
+        ("app:2", {"s": "old"}),  # owed before: its existing item comes back
+        ("app:3", {"s": "c"}),
+        ("app:1", {"s": "a"}),  # the same write twice in one call: one item
+    ]
+    items = ledger.enqueue_many("successfactors", "status", writes, "map-v1")
+    assert [i.canonical_id for i in items] == ["app:1", "app:2", "app:3", "app:1"]
+    assert items[1].idempotency_key == before.idempotency_key
+    assert items[1].mapping_version == "map-v0"
+    assert items[0].idempotency_key == items[3].idempotency_key
+    assert ledger.status()["outbox"]["pending"] == 3
+    assert ledger.enqueue_many("successfactors", "status", [], "map-v1") == []
+
+
+def test_enqueue_many_with_a_bad_payload_writes_nothing_and_names_the_record(
+    ledger: Ledger,
+) -> None:
+    writes = [("app:1", {"s": "a"}), ("app:2", {"s": float("nan")})]
+    with pytest.raises(LedgerInputError, match="app:2"):
+        ledger.enqueue_many("successfactors", "status", writes, "map-v1")
+    assert ledger.status()["outbox"].get("pending", 0) == 0
 
 
 def test_enqueue_done_item_again_stays_done(ledger: Ledger) -> None:
