@@ -16,13 +16,18 @@ Writes return one `WriteOutcome` per record, in order:
   `probation_rules`, looked up first and created only when absent, so a retried write adds
   nothing. A record the system refuses (unknown code, DRF 400) is rejected alone, naming its
   emp_code and the field; the batch goes on.
+
+Read back (`absent`, for the daily reconciliation): `upsert_employee`, by the emp_code it
+answered. BioTime filters employees by one emp_code at a time (no "in"), so the employee list
+is read whole (1000 a page) and a code missing from it is asked once more by emp_code before
+it counts as gone. Errors raise, so an outage is never read as a deletion.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -196,6 +201,26 @@ class AttendanceClient(ApiClient):
         path = {**PERSONNEL_PATHS, **ATT_PATHS}[table]
         key = CATALOG_KEYS[table]
         return {str(row[key]): row for row in self.list_all(path) if row.get(key) is not None}
+
+    # The employees hrhub creates are its own: re-created when gone (their probation schedule
+    # is found again, not doubled, by the write).
+    read_back_operations = ("upsert_employee",)
+
+    def absent(self, operation: str, remote_ids: Iterable[str]) -> set[str]:
+        """Which of these employees (emp_codes upsert_employee answered) the attendance system
+        no longer holds: what the daily reconciliation repairs. A page-number list can skip a
+        row when another is deleted mid-read, so a code missing from it is looked up by
+        emp_code before it is reported."""
+        if operation not in self.read_back_operations:
+            raise ConfigError(
+                f"attendance cannot read back {operation!r} (only upsert_employee)",
+                system=SYSTEM,
+            )
+        wanted = {str(code).strip() for code in remote_ids if str(code).strip()}
+        if not wanted:
+            return set()
+        listed = {str(e.get("emp_code")) for e in self.list_all(PERSONNEL_PATHS["employees"])}
+        return {code for code in wanted - listed if self.find_employee(code) is None}
 
     def find_employee(self, emp_code: str) -> dict[str, Any] | None:
         body = self.request_json("GET", PERSONNEL_PATHS["employees"], params={"emp_code": emp_code})

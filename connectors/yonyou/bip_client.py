@@ -12,6 +12,10 @@ data}` inside HTTP 200, so errors are classified by the envelope's code (connect
 - Writes are idempotent by the business `code`: each batch first lists which codes exist, then
   saves absent ones as Insert and present ones as Update with their id. A lost answer is
   retried by repeating both steps, so the retry updates what the first attempt created.
+- Read back (`absent`, for the daily reconciliation): every operation, since each creates a
+  document hrhub owns. The ids a save answered are listed back from the operation's listmdd
+  with an `id in [...]` filter, 100 a call (the size of a save); an id the list leaves out is
+  gone. Errors raise, so an outage is never read as a deletion.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -292,6 +296,27 @@ class BipClient(ApiClient):
                 for index, _, _ in batch:
                     outcomes[index] = WriteOutcome(index, False, error=exc)
         return [outcomes[i] for i in range(len(records))]
+
+    # Every operation creates a document keyed by the hub's code: hrhub's own, re-created
+    # when it is gone.
+    read_back_operations = tuple(OPERATIONS)
+
+    def absent(self, operation: str, remote_ids: Iterable[str]) -> set[str]:
+        """Which of these documents (the ids a save answered) YonBIP no longer holds: what the
+        daily reconciliation repairs. Asked by `id in [...]` on the operation's listmdd."""
+        op = OPERATIONS.get(operation)
+        if op is None:
+            raise ConfigError(
+                f"YonBIP cannot read back {operation!r} (known: {', '.join(OPERATIONS)})",
+                system=SYSTEM,
+            )
+        wanted = sorted({str(i).strip() for i in remote_ids if str(i).strip()})
+        present: set[str] = set()
+        for start in range(0, len(wanted), MAX_BATCH):
+            filters = [{"field": "id", "op": "in", "value1": wanted[start : start + MAX_BATCH]}]
+            for page in self._pages(op.list_path, filters, MAX_PAGE_SIZE):
+                present.update(str(row.get("id")) for row in page)
+        return set(wanted) - present
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -3,11 +3,14 @@
 The two products share nothing on the wire, so each has its own client (`nc_client`,
 `bip_client`); this facade picks one by the connection's `flavor` and refuses, with a clear
 error, a stream or write operation that belongs to the other product.
+
+Read back (`read_back_operations`, `absent`) is the product's: NC reads back its pre-hire
+persons (its service has no query for interview results or check-ins); YonBIP every operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -99,6 +102,16 @@ class YonyouClient:
     def write(self, operation: str, records: list[dict[str, Any]]) -> list[WriteOutcome]:
         self._own(operation, self.spec.operation(operation).get("flavor"), "operation")
         return self.inner.write(operation, records)
+
+    @property
+    def read_back_operations(self) -> tuple[str, ...]:
+        """The operations whose records this product can read back (daily reconciliation)."""
+        return tuple(self.inner.read_back_operations)
+
+    def absent(self, operation: str, remote_ids: Iterable[str]) -> set[str]:
+        """Which of these landed records the product no longer holds (see its client)."""
+        self._own(operation, self.spec.operation(operation).get("flavor"), "operation")
+        return self.inner.absent(operation, remote_ids)
 
     def close(self) -> None:
         self.inner.close()

@@ -21,6 +21,11 @@ a file read. Writes return one `WriteOutcome` per record:
 - `nc_interview_result` (saveInterviewResult) and `nc_checkin` (saveCheckin, a new hire's
   first-week check-ins): bills with replace="Y" keyed by the hub's bill id, so a repeated bill
   replaces itself.
+
+Read back (`absent`, for the daily reconciliation): only `nc_pre_hire`. The service reads
+persons by ts alone (queryPsndocByTs, as NC's own data bus does), so the whole person list is
+read and a pk missing from it is read once more before it counts as gone. It has no query for
+interview results or check-ins, so those are not read back.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -368,6 +373,56 @@ class NcSoapClient(ApiClient):
     def cursor_value(self, stream: str, record: dict[str, Any]) -> str | None:
         """NC's ts ("yyyy-MM-dd HH:mm:ss", naive server time), which sorts as text."""
         return record.get("ts")
+
+    # -- read back -----------------------------------------------------------------------------
+
+    # Pre-hire persons are hrhub's own (created only when absent). Interview results and
+    # check-ins cannot be read: the service has no query for them.
+    read_back_operations = ("nc_pre_hire",)
+
+    def absent(self, operation: str, remote_ids: Iterable[str]) -> set[str]:
+        """Which of these pre-hire persons (the pk_psndoc savePsndoc answered) NC no longer
+        holds: what the daily reconciliation repairs.
+
+        NC reads persons by ts only, so this reads them all (queryPsndocByTs from the start,
+        one call per page). Positional pages can skip a row whose ts changed mid-read, so a pk
+        missing from the first read must be missing from a second one too. Any fault raises:
+        an outage is never read as a deletion.
+        """
+        if operation not in self.read_back_operations:
+            known = ", ".join(self.read_back_operations)
+            raise ConfigError(
+                f"NC cannot read back {operation!r} (only {known}): the service has no query "
+                "for it",
+                system=SYSTEM,
+            )
+        missing = {str(pk) for pk in remote_ids if str(pk).strip()}
+        if missing:
+            missing -= self._person_keys()
+        if missing:
+            missing -= self._person_keys()
+        return missing
+
+    def _person_keys(self) -> set[str]:
+        """Every pk_psndoc NC holds. DataContractError when the pages end with fewer rows than
+        the total NC states: a short read must not make persons look deleted."""
+        keys: set[str] = set()
+        received, pageindex = 0, 1
+        while True:
+            payload = ncxml.query(None, pageindex, self.page_size)
+            context = f"read-back of persons, page {pageindex}"
+            total, rows, echoed = self._query("queryPsndocByTs", payload, context)
+            received += len(rows)
+            keys.update(str(row["pk_psndoc"]) for row in rows if row.get("pk_psndoc"))
+            if received >= total:
+                return keys
+            if not rows or pageindex * (echoed or self.page_size) >= total:
+                raise DataContractError(
+                    f"queryPsndocByTs ({context}) answered {received} of the {total} persons "
+                    "it counts; not reading the rest as deleted",
+                    system=SYSTEM,
+                )
+            pageindex += 1
 
     def find_person(
         self, id_number: str | None = None, mobile: str | None = None

@@ -179,6 +179,9 @@ class YonyouData:
         self._serial = 0
         self._used_id_numbers: set[str] = set()
         self._seed(persons, applicants, seed)
+        # Key numbers per table: a deleted record's key is never given to a new one (NC's and
+        # YonBIP's keys are not reused).
+        self._sequences: dict[str, int] = {"persons": len(self.persons)}
 
     # -- seeding -------------------------------------------------------------------------------
 
@@ -239,6 +242,12 @@ class YonyouData:
         self.person_by_id_number[person.id_number] = person.pk_psndoc
         self.person_by_bip_id[person.bip_id] = person.pk_psndoc
 
+    def _next_number(self, table: str, size: int) -> int:
+        """The number of a new record's key in `table` (of `size` records); never reused."""
+        number = max(self._sequences.get(table, 0), size)
+        self._sequences[table] = number + 1
+        return number
+
     def next_serial(self) -> int:
         with self.lock:
             self._serial += 1
@@ -286,7 +295,7 @@ class YonyouData:
         with self.lock:
             if fields.get("id_number") in self.person_by_id_number:
                 raise ValueError(f"id number already on file: {fields['id_number']}")
-            n = len(self.persons)
+            n = self._next_number("persons", len(self.persons))
             person = Person(
                 pk_psndoc=fields.pop("pk_psndoc", None) or f"1001A1100000{n:08d}",
                 bip_id=fields.pop("bip_id", None) or str(1_900_000_000_000_000_000 + n),
@@ -306,7 +315,7 @@ class YonyouData:
                 existing.ts = self.clock()
                 return existing, False
             result = InterviewResult(
-                pk=f"1001A1100000IR{len(self.results):06d}",
+                pk=f"1001A1100000IR{self._next_number('results', len(self.results)):06d}",
                 bill_id=bill_id,
                 fields=dict(fields),
                 ts=self.clock(),
@@ -330,7 +339,10 @@ class YonyouData:
         """Store a check-in under the caller's bill id; True if it was new."""
         with self.lock:
             existing = self.checkins.get(bill_id)
-            pk = existing.pk if existing else f"1001A1100000CK{len(self.checkins):06d}"
+            if existing is not None:
+                pk = existing.pk
+            else:
+                pk = f"1001A1100000CK{self._next_number('checkins', len(self.checkins)):06d}"
             checkin = Checkin(pk, bill_id, pk_psndoc, checktime, direction, machine, self.clock())
             self.checkins[bill_id] = checkin
             return checkin, existing is None
@@ -343,7 +355,10 @@ class YonyouData:
             if code in self.requisition_by_code:
                 raise ValueError(f"code already exists: {code}")
             req = Requisition(
-                id=str(2_100_000_000_000_000_000 + len(self.requisitions)),
+                id=str(
+                    2_100_000_000_000_000_000
+                    + self._next_number("requisitions", len(self.requisitions))
+                ),
                 code=code,
                 fields=dict(fields),
                 posts=[dict(p) for p in posts],

@@ -83,6 +83,35 @@ class YonyouSimulator(NcSoapFace, BipFace, SimulatorServer):
         with data.lock:
             return [dataclasses.asdict(row) for row in sources[table].values()]  # copies
 
+    def delete(self, table: str, key: str) -> dict[str, Any]:
+        """Remove one record, as a person deleting it in NC's or YonBIP's console would (drift
+        the hub's daily reconciliation must find and repair); returns what was removed. `key`
+        is the store's key, as `rows()` shows it: a person's pk_psndoc, an interview result's
+        or check-in's bill_id, a requisition's id."""
+        data = self.data
+        with data.lock:
+            if table == "persons":
+                removed: Any = data.persons.pop(key, None)
+                if removed is not None:
+                    del data.person_by_id_number[removed.id_number]
+                    del data.person_by_bip_id[removed.bip_id]
+            elif table == "requisitions":
+                removed = data.requisitions.pop(key, None)
+                if removed is not None:
+                    del data.requisition_by_code[removed.code]
+            elif table in ("interview_results", "checkins", "applicants"):
+                store = {
+                    "interview_results": data.results,
+                    "checkins": data.checkins,
+                    "applicants": data.applicants,
+                }[table]
+                removed = store.pop(key, None)
+            else:
+                raise KeyError(f"the yonyou simulator has no table {table!r}")
+            if removed is None:
+                raise KeyError(f"{table} has no record {key!r}")
+            return dataclasses.asdict(removed)
+
     # -- faults in the format of the face that was called --------------------------------------
 
     def _is_nc(self) -> bool:
