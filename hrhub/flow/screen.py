@@ -168,16 +168,17 @@ def _settle_chunk(
     now: datetime,
     summary: ScreenSummary,
 ) -> None:
-    """Score each job's share of a parsed chunk among the job's earlier applicants, and
-    settle it; `scores` gains the new fit scores."""
+    """Score each job's share of a parsed chunk among the job's earlier applicants, then
+    settle the whole chunk at once; `scores` gains the new fit scores."""
     parsed = dict(parsing.result())
+    settled: list[tuple[StagedRecord, ScreeningOutcome]] = []
     for job_id, (job, profile) in sorted(chunk.jobs.items()):
         group = [r for r in chunk.by_job[job_id] if r.canonical_id in chunk.fetched]
-        earlier = scores[job_id]
-        outcomes = _screen_job(
-            ledger, job, profile, group, chunk.fetched, parsed, earlier, now, summary
-        )
-        earlier += [o.fit_score for o in outcomes if o.fit_score is not None]
+        outcomes = _screen_job(job, profile, group, chunk.fetched, parsed, scores[job_id])
+        scores[job_id] += [o.fit_score for o in outcomes if o.fit_score is not None]
+        settled += [(job, outcome) for outcome in outcomes]
+    by_id = {r.canonical_id: r for group in chunk.by_job.values() for r in group}
+    _settle(ledger, by_id, settled, now, summary)
 
 
 def _not_screened_before(
@@ -281,18 +282,15 @@ def _fetch(
 
 
 def _screen_job(
-    ledger: Ledger,
     job: StagedRecord,
     profile: FlowProfile,
     applications: list[StagedRecord],
     fetched: Mapping[str, bytes | str | ConnectorError],
     parsed: Mapping[str, Parsed],
     earlier: list[float],
-    now: datetime,
-    summary: ScreenSummary,
 ) -> list[ScreeningOutcome]:
-    """Score, rank among `earlier` (the job's fit scores so far) and settle one job's group;
-    returns its outcomes."""
+    """Score and rank one job's group among `earlier` (the job's fit scores so far); a resume
+    that could not be read is an unparseable outcome."""
     items: list[tuple[str, Parsed]] = []
     unreadable: list[ScreeningOutcome] = []
     for record in applications:
@@ -305,9 +303,7 @@ def _screen_job(
     outcomes = (
         screen_parsed(items, profile.for_job(job.canonical_id), earlier=earlier) if items else []
     )
-    by_id = {r.canonical_id: r for r in applications}
-    _settle(ledger, job, by_id, outcomes + unreadable, now, summary)
-    return outcomes
+    return outcomes + unreadable
 
 
 _Scores = defaultdict[str, list[float]]
@@ -325,16 +321,16 @@ def _scores_by_job(ledger: Ledger) -> _Scores:
 
 def _settle(
     ledger: Ledger,
-    job: StagedRecord,
     by_id: dict[str, StagedRecord],
-    outcomes: list[ScreeningOutcome],
+    outcomes: list[tuple[StagedRecord, ScreeningOutcome]],
     now: datetime,
     summary: ScreenSummary,
 ) -> None:
-    """Stage the results, queue the shortlisted ones' stage, letter the unreadable."""
+    """Stage a chunk's results (one batch), queue the shortlisted ones' stage, letter the
+    unreadable: a few transactions a chunk, whatever its jobs."""
     results, stages = [], defaultdict(list)
     shortlisted: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for outcome in outcomes:
+    for job, outcome in outcomes:
         record = by_id[outcome.candidate_id]
         if not outcome.scored:
             _letter(ledger, record, "resume", outcome.reason or "unparseable", UNPARSEABLE)
@@ -355,7 +351,7 @@ def _settle(
             summary.queued_writes += queued.queued
             summary.dead_letters += queued.dead_letters
     if results:
-        ledger.stage(results, batch_id=f"screen-{job.canonical_id}-{now:%Y%m%dT%H%M%S}")
+        ledger.stage(results, batch_id=summary.batch_id)
     for stage, ids in stages.items():
         ledger.set_stage(ids, stage)
     summary.screened += len(results)
