@@ -14,6 +14,14 @@ each, these writes go to the outbox, keyed so a rerun queues nothing twice:
   candidates have no DingTalk account: they are counted, not lettered, since their system of
   record carries the invitation.
 
+An interview the reschedule step moved (status `rescheduled`) comes back here too, since the
+ledger sends changed content through the flow again. Its SuccessFactors record is written
+again (the new slot moves it) and so is its order, with the new link (the room keeps the order
+it holds; the daily reconciliation re-creates a lost order from the newest write, so that one
+must carry a link that has not expired); its status maps to the item queued before. It gets no
+`invite` notice and DingTalk is not asked: the reschedule step sent the candidate a
+`reschedule` notice with the new time and link, one per move (`hrhub.flow.schedule`).
+
 Then the interview and its application move to `invited`. When DingTalk cannot be asked (it
 is down: `recipient` raises RetriableError), the other writes still go to the outbox and the
 interview stays where it is, so the next run asks again and queues its notice (the other
@@ -38,7 +46,7 @@ from hrhub.flow.push import enqueue_writes
 from hrhub.flow.schedule import interview_notice
 from hrhub.flow.screen import STATUS_OPERATION
 from hrhub.ledger import Ledger, StagedRecord
-from hrhub.models import Interview, Stage
+from hrhub.models import Interview, InterviewStatus, Stage
 from hrhub.scoring.interview import load_competency_model
 from hrhub.scoring.interview.questions import question_text
 
@@ -65,6 +73,7 @@ class InviteSummary:
     notices_queued: int = 0
     no_dingtalk: int = 0  # external candidates: their own system carries the invitation
     notices_deferred: int = 0  # DingTalk could not be asked: the next run queues them
+    moves: int = 0  # rescheduled: records updated, the reschedule step sent their notice
     dead_letters: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,7 +83,7 @@ class InviteSummary:
 def invite_booked(
     ledger: Ledger, *, profiles: JobProfiles, recipient: Recipient, limit: int | None = None
 ) -> InviteSummary:
-    """Queue the writes of every newly booked interview, then move it to `invited`."""
+    """Queue the writes of every newly booked (or moved) interview, then move it to `invited`."""
     summary = InviteSummary()
     ids = ledger.ids_in_stage(Interview.entity, Stage.EXTRACTED.value, limit=limit)
     interviews = [Interview.model_validate(r.payload) for r in ledger.get_records(ids)]
@@ -118,6 +127,9 @@ def invite_booked(
             writes[(application.source_system, INTERVIEW_OPERATION)].append(
                 {**interview.model_dump(mode="json"), "canonical_id": interview.canonical_id}
             )
+        if interview.status is InterviewStatus.RESCHEDULED:
+            summary.moves += 1
+            continue
         userid: str | None = None
         if dingtalk_down is None:
             try:

@@ -255,8 +255,9 @@ def reschedule_interviews(
     moved = [
         _moved(by_id[m.booking.interview_id], m, room_url, link_secret, now) for m in result.moved
     ]
-    if moved:
-        ledger.stage([StageInput.of(i) for i in moved], batch_id=f"reschedule-{now:%Y%m%dT%H%M%S}")
+    # The notices are queued before the moves are staged: once staged, an interview fits and
+    # is never moved (or announced) again, so a run stopped in between would lose its notice.
+    # Queued first, a rerun over the same busy time makes the same moves: the same items.
     notices = []
     for interview in moved:
         recipient = recipients.get(interview.candidate_id)
@@ -274,6 +275,10 @@ def reschedule_interviews(
         queued = enqueue_writes(NOTICE_SYSTEM, NOTICE_OPERATION, notices, ledger=ledger)
         summary.notices_queued = queued.queued
         summary.dead_letters += queued.dead_letters
+    if moved:
+        # Changed content goes back to `extracted`: the invite step updates the moved
+        # interview's order and record and, seeing `rescheduled`, sends no invite notice.
+        ledger.stage([StageInput.of(i) for i in moved], batch_id=f"reschedule-{now:%Y%m%dT%H%M%S}")
     return summary
 
 

@@ -66,6 +66,7 @@ def test_each_booked_interview_gets_an_order_a_status_and_a_notice_once(ledger: 
         "notices_queued": 1,
         "no_dingtalk": 1,
         "notices_deferred": 0,
+        "moves": 0,
         "dead_letters": 0,
     }
     orders = {
