@@ -179,14 +179,20 @@ def push(
                 raise
             continue
         settled = {outcome.index: outcome for outcome in outcomes}
+        landed = [
+            (item.idempotency_key, outcome.remote_id or "")
+            for index, item in enumerate(group)
+            if (outcome := settled.get(index)) is not None and outcome.ok
+        ]
+        ledger.complete_many(landed)  # the batch's receipts in one transaction
+        summary.landed += len(landed)
         for index, item in enumerate(group):
             outcome = settled.get(index)
             if outcome is None:
                 ledger.fail(item.idempotency_key, "no result for this record", retriable=True)
                 summary.requeued += 1
             elif outcome.ok:
-                ledger.complete(item.idempotency_key, outcome.remote_id or "")
-                summary.landed += 1
+                continue  # its receipt is recorded above
             elif outcome.retriable:
                 ledger.fail(
                     item.idempotency_key,

@@ -610,26 +610,44 @@ class Ledger:
 
     def complete(self, key: str, remote_id: str) -> Receipt:
         """Record that a write landed: receipt and done, together. Twice is harmless."""
+        (receipt,) = self.complete_many([(key, remote_id)])
+        return receipt
 
-        def work(session: Session) -> Receipt:
-            item = _locked_item(session, key)
-            receipt = session.get(Receipt, key)
-            if receipt is None:
-                receipt = Receipt(
-                    idempotency_key=key,
-                    target_system=item.target_system,
-                    entity=item.entity,
-                    canonical_id=item.canonical_id,
-                    remote_id=str(remote_id),
-                    mapping_version=item.mapping_version,
-                )
-                session.add(receipt)
-            item.status = OutboxStatus.DONE.value
-            item.last_error = None
-            item.updated_at = utcnow()
-            return receipt
+    def complete_many(self, landed: Sequence[tuple[str, str]]) -> list[Receipt]:
+        """`complete` for (key, remote id) pairs of one batch, in one transaction (a receipt
+        each, in order). An unknown key raises KeyError and records none of them."""
+        keys = list(dict.fromkeys(key for key, _ in landed))
 
-        return self._write(work)
+        def work(session: Session) -> list[Receipt]:
+            items: dict[str, OutboxItem] = {}
+            receipts: dict[str, Receipt] = {}
+            for chunk in _chunks(keys):
+                key_in = col(OutboxItem.idempotency_key).in_(chunk)
+                stmt = select(OutboxItem).where(key_in).with_for_update()
+                items.update((item.idempotency_key, item) for item in session.exec(stmt))
+                stmt_r = select(Receipt).where(col(Receipt.idempotency_key).in_(chunk))
+                receipts.update((r.idempotency_key, r) for r in session.exec(stmt_r))
+            now = utcnow()
+            for key, remote_id in landed:
+                item = items.get(key)
+                if item is None:
+                    raise KeyError(f"no outbox item with idempotency key {key}")
+                if key not in receipts:
+                    receipts[key] = Receipt(
+                        idempotency_key=key,
+                        target_system=item.target_system,
+                        entity=item.entity,
+                        canonical_id=item.canonical_id,
+                        remote_id=str(remote_id),
+                        mapping_version=item.mapping_version,
+                    )
+                    session.add(receipts[key])
+                item.status = OutboxStatus.DONE.value
+                item.last_error = None
+                item.updated_at = now
+            return [receipts[key] for key, _ in landed]
+
+        return self._write(work) if landed else []
 
     def fail(
         self,

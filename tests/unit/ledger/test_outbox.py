@@ -205,6 +205,22 @@ def test_complete_writes_receipt_and_marks_done(ledger: Ledger) -> None:
     assert done is not None and done.status == OutboxStatus.DONE
 
 
+def test_complete_many_records_a_batch_of_receipts_at_once(ledger: Ledger) -> None:
+    items = ledger.enqueue_many(
+        "successfactors", "status", [(f"a:{i}", {"i": i}) for i in range(3)], "v1"
+    )
+    keys = [item.idempotency_key for item in items]
+    ledger.claim("successfactors", 10)
+    first = ledger.complete(keys[0], "R0")
+    receipts = ledger.complete_many([(keys[0], "other"), (keys[1], "R1"), (keys[2], "R2")])
+    assert [r.remote_id for r in receipts] == ["R0", "R1", "R2"]  # a receipt stays as it was
+    assert receipts[0].idempotency_key == first.idempotency_key
+    assert ledger.status()["outbox"] == {"pending": 0, "in_flight": 0, "done": 3, "dead": 0}
+    with pytest.raises(KeyError, match="no outbox item"):
+        ledger.complete_many([(keys[0], "R0"), ("missing", "X")])
+    assert ledger.complete_many([]) == []
+
+
 def test_complete_twice_is_harmless(ledger: Ledger) -> None:
     [item] = _enqueue(ledger)
     first = ledger.complete(item.idempotency_key, "DT-42")
