@@ -12,6 +12,7 @@ install problem and raises.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import re
@@ -29,6 +30,8 @@ from hrhub.scoring.screening.fit import score
 from hrhub.scoring.screening.outcome import ScreeningOutcome
 from hrhub.scoring.screening.profile import JobProfile
 from hrhub.scoring.screening.select import rank
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 64  # lines per nlp.pipe batch: the CRF tags line by line, this bounds Docs held
 _LINE = re.compile(r"[^\n]*\S[^\n]*")
@@ -178,6 +181,7 @@ class ParsePool:
 
     def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:
+            log.info("parsing resumes on %d worker processes", self.processes)
             self._executor = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
