@@ -225,14 +225,11 @@ def _row(contender: str, label: str, rows: int, chars: int, wall: float, cpu: fl
     return rate_row(contender, label, rows, wall, **extra)
 
 
-def _parse_all(texts: list[str], zh_nlp: Any, batch_size: int) -> list[Any]:
-    """The full parse of every text, its lines run through `nlp.pipe` in batches first."""
-    from hrhub.scoring.resume import parse_resume, read_resume
-    from hrhub.scoring.screening.batch import piped
+def _parse_all(texts: list[str], zh_nlp: Any) -> list[Any]:
+    """The full parse of every text (read, the model line by line, the extractors)."""
+    from hrhub.scoring.resume import parse_resume
 
-    read = [read_resume(text).text for text in texts]
-    nlp = piped(zh_nlp, read, batch_size)
-    return [parse_resume(text, zh_nlp=nlp) for text in read]
+    return [parse_resume(text, zh_nlp=zh_nlp) for text in texts]
 
 
 def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None = None) -> Result:
@@ -242,7 +239,7 @@ def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None =
     """
     from hrhub.scoring.ner import MODEL_DIR, load_resume_ner
     from hrhub.scoring.screening import JobProfile, screen_batch
-    from hrhub.scoring.screening.batch import BATCH_SIZE, cpu_count
+    from hrhub.scoring.screening.batch import cpu_count
 
     count = resumes
     sample = min(count, PARSE_SAMPLE)
@@ -258,12 +255,12 @@ def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None =
     nlp("预热：加载模型。")  # first call allocates; keep it out of the timings
     job = JobProfile.load(EXAMPLES / "customer_service_lead.yaml")
 
-    report(f"ner: nlp.pipe over {sample:,} resumes")
+    report(f"ner: the model over the lines of {sample:,} resumes")
     lines = [line for text in texts for line in text.splitlines() if line.strip()]
-    _, wall, cpu = _timed(lambda: list(nlp.pipe(lines, batch_size=BATCH_SIZE)))
+    _, wall, cpu = _timed(lambda: list(nlp.pipe(lines)))
     ner = _row("ner", "NER pipeline alone*", sample, sample_chars, wall, cpu)
     report(f"parse: full parse of the same {sample:,} resumes")
-    parsed, wall, cpu = _timed(_parse_all, texts, nlp, BATCH_SIZE)
+    parsed, wall, cpu = _timed(_parse_all, texts, nlp)
     parse = _row("parse", "full parse*", sample, sample_chars, wall, cpu)
 
     report(f"screen: {count:,} resumes end to end, {workers} process(es)")
@@ -274,9 +271,7 @@ def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None =
             seen[0] += len(text)
             yield candidate_id, text
 
-    outcomes, wall, cpu = _timed(
-        screen_batch, counted(), job, batch_size=BATCH_SIZE, processes=workers
-    )
+    outcomes, wall, cpu = _timed(screen_batch, counted(), job, processes=workers)
     total_chars = seen[0]
     screen = _row("screen", f"screen end to end ({workers} proc.)", count, total_chars, wall, cpu)
     screen["chars_per_core_s"] = total_chars / (wall * workers)
@@ -299,7 +294,6 @@ def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None =
         params={
             "resumes": count,
             "parse_sample": sample,
-            "batch_size": BATCH_SIZE,
             "processes": workers,
             "cores": cores,
             "seed": SEED,
@@ -324,9 +318,8 @@ def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None =
             f"screen: {count:,} resumes in {wall:,.1f} s with {workers} process(es) on "
             f"{cores} core(s); {len(scored):,} scored, {len(outcomes) - len(scored):,} "
             f"unparseable, {sum(o.shortlisted for o in outcomes):,} shortlisted",
-            f"* ner and parse are timed on the first {sample:,} resumes, one process, "
-            f"nlp.pipe batch size {BATCH_SIZE}; parse/ner is what extraction beyond NER keeps "
-            "of the model's speed",
+            f"* ner and parse are timed on the first {sample:,} resumes, one process; "
+            "parse/ner is what extraction beyond NER keeps of the model's speed",
             "resumes are generated from templates (5 fields, 2-4 dated jobs, ~1,000 chars); "
             "chars/s/core of screen is its wall rate divided by the processes used",
             f"screen uses screen_batch(processes={workers}), as the flow's screen task "

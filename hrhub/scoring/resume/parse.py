@@ -1,6 +1,6 @@
 """One resume in, a `ParsedText` out: read, run the language's pipeline, then the extractors.
 
-The pipeline runs line by line (`nlp.pipe`): the Chinese model was trained on single
+The pipeline runs line by line: the Chinese model was trained on single
 sentences, no entity spans a line break, and spaCy's max_length never bites on a long file.
 Section headings are not run (they hold no entity). The Chinese model learnt from biographies
 ("高勇：男，…"), so a resume's field label ("电话：…") can look like a name to it: a NAME that
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -84,22 +85,39 @@ def parse_resume(
 
 
 def find_entities(nlp: Language, text: str) -> list[Entity]:
-    """Entities of the whole text, with offsets into it, from running `nlp` on each line."""
+    """Entities of the whole text, with offsets into it, from running `nlp` on each line.
+
+    A pipeline that is a single span tagger (the Chinese CRF: a component with `spans(text)`)
+    is asked for spans directly, with no spaCy Doc built per line; the spans are those its
+    Doc would carry (trimmed of whitespace at their ends, as token alignment does)."""
     chunks = [
         (line.start() + i, line.group()[i : i + _CHUNK])
         for line in re.finditer(r"[^\n]*\S[^\n]*", text)
         if heading_kind(line.group()) is None
         for i in range(0, len(line.group()), _CHUNK)
     ]
-    entities: list[Entity] = []
-    for (offset, _), doc in zip(chunks, nlp.pipe(chunk for _, chunk in chunks), strict=True):
-        for ent in doc.ents:
-            if ent.label_ == "NAME" and ent.text.strip() in FIELD_LABELS:
-                continue
-            entities.append(
+    tagger = _span_tagger(nlp)
+    found: list[Entity] = []
+    if tagger is not None:
+        for offset, chunk in chunks:
+            for start, end, label in tagger(chunk):
+                piece = chunk[start:end]
+                start += len(piece) - len(piece.lstrip())
+                end -= len(piece) - len(piece.rstrip())
+                if start < end:
+                    found.append(Entity(label, chunk[start:end], offset + start, offset + end))
+    else:
+        for (offset, _), doc in zip(chunks, nlp.pipe(chunk for _, chunk in chunks), strict=True):
+            found += [
                 Entity(ent.label_, ent.text, offset + ent.start_char, offset + ent.end_char)
-            )
-    return entities
+                for ent in doc.ents
+            ]
+    return [e for e in found if not (e.label == "NAME" and e.text.strip() in FIELD_LABELS)]
+
+
+def _span_tagger(nlp: Language) -> Callable[[str], list[tuple[int, int, str]]] | None:
+    names = getattr(nlp, "pipe_names", ())
+    return getattr(nlp.get_pipe(names[0]), "spans", None) if len(names) == 1 else None
 
 
 def _name(text: str, entities: list[Entity]) -> str | None:

@@ -1,8 +1,8 @@
 """Screening entry points: one resume (`screen`) or a whole job's applicants (`screen_batch`).
 
-The batch reads its resumes a chunk at a time, runs each language's pipeline over all their
-lines with `nlp.pipe` in batches, then parses, scores and ranks. Parsing does not depend on
-the job, so it is its own step (`parse_batch`, or `ParsePool` on several processes):
+The batch parses each resume (the parser runs its language's pipeline line by line), then
+scores and ranks. Parsing does not depend on the job, so it is its own step (`parse_batch`,
+or `ParsePool` on several processes):
 the flow parses every job's applicants of a run together and scores each job's share
 (`screen_parsed`). A resume that cannot be read becomes an `unparseable` outcome with its
 reason; so does one the parser fails on unexpectedly (the reason names the error), so one bad
@@ -15,12 +15,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -33,11 +31,7 @@ from hrhub.scoring.screening.select import rank
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 64  # lines per nlp.pipe batch: the CRF tags line by line, this bounds Docs held
-_LINE = re.compile(r"[^\n]*\S[^\n]*")
-_LINE_CHUNK = 5_000
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-CHUNK = 1000  # resumes read and piped at once: bounds the memory the Docs take
+PART = 250  # resumes a worker parses per task at most: results come back as parts finish
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,6 @@ def screen_batch(
     zh_nlp: Any = None,
     en_nlp: Any = None,
     today: date | None = None,
-    batch_size: int = BATCH_SIZE,
     processes: int = 1,
     earlier: Iterable[float] = (),
 ) -> list[ScreeningOutcome]:
@@ -83,14 +76,7 @@ def screen_batch(
     scores of the job's applicants screened before, among whom the new ones are ranked
     (`select.rank`).
     """
-    parsed = parse_batch(
-        items,
-        zh_nlp=zh_nlp,
-        en_nlp=en_nlp,
-        today=today,
-        batch_size=batch_size,
-        processes=processes,
-    )
+    parsed = parse_batch(items, zh_nlp=zh_nlp, en_nlp=en_nlp, today=today, processes=processes)
     return screen_parsed(parsed, job, earlier=earlier)
 
 
@@ -100,7 +86,6 @@ def parse_batch(
     zh_nlp: Any = None,
     en_nlp: Any = None,
     today: date | None = None,
-    batch_size: int = BATCH_SIZE,
     processes: int = 1,
 ) -> list[tuple[str, Parsed]]:
     """Parse (candidate_id, resume) pairs, in order: each a `ParsedText`, or `Unreadable` with
@@ -112,12 +97,9 @@ def parse_batch(
     are used in this process.
     """
     if processes > 1 and zh_nlp is None and en_nlp is None:
-        with ParsePool(processes, today=today, batch_size=batch_size) as pool:
+        with ParsePool(processes, today=today) as pool:
             return pool.submit(items).result()
-    parsed: list[tuple[str, Parsed]] = []
-    for chunk in _chunks(iter(items), CHUNK):
-        parsed += _parse_chunk(chunk, zh_nlp, en_nlp, today, batch_size)
-    return parsed
+    return _parse_part(list(items), zh_nlp, en_nlp, today)
 
 
 class ParsePool:
@@ -139,12 +121,10 @@ class ParsePool:
         processes: int = 1,
         *,
         today: date | None = None,
-        batch_size: int = BATCH_SIZE,
         parallel_from: int = 1,
     ) -> None:
         self.processes = processes
         self._today = today
-        self._batch_size = batch_size
         self._parallel_from = parallel_from
         self._executor: ProcessPoolExecutor | None = None
 
@@ -156,14 +136,13 @@ class ParsePool:
             or (self._executor is None and len(items) < self._parallel_from)
             or multiprocessing.current_process().daemon
         ):
-            done = _parse_chunk(items, None, None, self._today, self._batch_size)
-            return PendingParse([_done(done)])
+            return PendingParse([_done(_parse_part(items, None, None, self._today))])
         executor = self._started()
         # Two parts a worker: a part of long resumes does not leave the other worker idle.
-        size = max(1, min(CHUNK // 4, -(-len(items) // (2 * self.processes))))
+        size = max(1, min(PART, -(-len(items) // (2 * self.processes))))
         return PendingParse(
             [
-                executor.submit(_parse_chunk, part, None, None, self._today, self._batch_size)
+                executor.submit(_parse_part, part, None, None, self._today)
                 for part in _chunks(iter(items), size)
             ]
         )
@@ -207,9 +186,12 @@ def _done(value: list[tuple[str, Parsed]]) -> Future[list[tuple[str, Parsed]]]:
 
 
 def _load_pipelines() -> None:
-    """A worker's start: the default pipelines, loaded once for all its parts."""
-    _zh()
-    _en()
+    """A worker's start: the parser's default pipelines, loaded once for all its parts."""
+    from hrhub.scoring.ner import load_resume_ner
+    from hrhub.scoring.resume.english import default_english
+
+    load_resume_ner()
+    default_english()
 
 
 def screen_parsed(
@@ -247,118 +229,10 @@ def _scored(candidate_id: str, parsed: Parsed, job: JobProfile) -> ScreeningOutc
     return score(parsed, job, candidate_id=candidate_id)
 
 
-def _parse_chunk(
-    chunk: list[tuple[str, bytes | str]],
-    zh_nlp: Any,
-    en_nlp: Any,
-    today: date | None,
-    batch_size: int,
+def _parse_part(
+    part: list[tuple[str, bytes | str]], zh_nlp: Any, en_nlp: Any, today: date | None
 ) -> list[tuple[str, Parsed]]:
-    """Read all, pipe each language's lines in batches, then parse each resume.
-
-    Bytes are decoded here (the parser reads the decoded text again); text goes to the parser
-    as it is. Anything the parser sees that was not piped ahead runs then (`_Piped`).
-    """
-    from hrhub.scoring.resume import read_resume
-
-    todo: dict[int, Any] = {}  # index -> what the parser gets and its language (or None)
-    parsed: dict[int, Parsed] = {}
-    for index, (_, resume) in enumerate(chunk):
-        if isinstance(resume, str):  # the parser reads it; a cheap guess routes its lines
-            todo[index] = _guess(resume)
-            continue
-        try:
-            todo[index] = read_resume(resume)
-        except Unparseable as exc:
-            parsed[index] = Unreadable(exc.reason)
-        except Exception as exc:
-            parsed[index] = Unreadable(_internal(exc))
-    pipelines = {
-        language: piped(
-            (zh_nlp or _zh()) if language == "zh" else (en_nlp or _en()),
-            [text.text for text in todo.values() if text.language == language],
-            batch_size,
-        )
-        for language in {text.language for text in todo.values()} - {None}
-    }
-    for index, text in todo.items():
-        parsed[index] = _parse(
-            text.text, pipelines.get("zh", zh_nlp), pipelines.get("en", en_nlp), today
-        )
-    return [(chunk[index][0], parsed[index]) for index in range(len(chunk))]
-
-
-def _guess(resume: str) -> _Guess:
-    from hrhub.scoring.resume import DEFAULT_MAX_BYTES
-
-    big = len(resume) > DEFAULT_MAX_BYTES // 3  # maybe too large: the parser decides
-    han = len(_HAN.findall(resume[:2000]))
-    return _Guess(resume, None if big else "zh" if han > 20 else "en")
-
-
-def piped(nlp: Any, texts: list[str], batch_size: int = BATCH_SIZE) -> _Piped:
-    """`nlp` with the lines of `texts` run ahead through `nlp.pipe` in batches.
-
-    The parser runs its pipeline line by line; running every line of many resumes in one
-    `nlp.pipe` fills the batches. Repeated lines are run again (no cache across resumes), so
-    a benchmark on templated resumes measures what real ones cost.
-    """
-    lines = [line for text in texts for line in _lines(text)]
-    return _Piped(nlp, dict(zip(lines, nlp.pipe(lines, batch_size=batch_size), strict=True)))
-
-
-@dataclass(frozen=True)
-class _Guess:
-    """A text resume's likely language: a wrong guess only costs the ahead-of-time batching."""
-
-    text: str
-    language: str | None
-
-
-class _Piped:
-    """A pipeline whose answers for known texts were computed ahead by `nlp.pipe`."""
-
-    def __init__(self, nlp: Any, docs: dict[str, Any]) -> None:
-        self._nlp = nlp
-        self._docs = docs
-
-    def __call__(self, text: str) -> Any:
-        doc = self._docs.get(text)
-        return doc if doc is not None else self._nlp(text)
-
-    def pipe(self, texts: Iterable[str], **kwargs: Any) -> Iterator[Any]:
-        texts = list(texts)
-        missing = [text for text in texts if text not in self._docs]
-        computed = dict(zip(missing, self._nlp.pipe(missing, **kwargs), strict=True))
-        for text in texts:
-            doc = self._docs.get(text)
-            yield doc if doc is not None else computed[text]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._nlp, name)
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The pieces the parser runs its pipeline on: non-blank lines, cut every 5,000 chars."""
-    for line in _LINE.finditer(text):
-        value = line.group()
-        for start in range(0, len(value), _LINE_CHUNK):
-            yield value[start : start + _LINE_CHUNK]
-
-
-def _zh() -> Any:
-    from hrhub.scoring.ner import load_resume_ner
-
-    return load_resume_ner()
-
-
-@lru_cache(maxsize=1)
-def _en() -> Any:
-    """One English rule pipeline per process: building one costs ~0.2 s (the flow screens
-    every job of a run in its own batch)."""
-    from hrhub.scoring.resume import english_pipeline
-
-    return english_pipeline()
+    return [(candidate_id, _parse(resume, zh_nlp, en_nlp, today)) for candidate_id, resume in part]
 
 
 def _chunks(iterator: Iterator[Any], size: int) -> Iterator[list[Any]]:

@@ -3,10 +3,15 @@ realistic Chinese resume. Skipped, saying why, until the model is built."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from hrhub.scoring.ner import MODEL_DIR, TRAIN_COMMAND
+from hrhub.scoring.ner import MODEL_DIR, TRAIN_COMMAND, load_resume_ner
 from hrhub.scoring.resume import experience_in, parse_resume
+from hrhub.scoring.resume.parse import FIELD_LABELS, find_entities
+from hrhub.scoring.resume.records import Entity
+from hrhub.scoring.resume.sections import heading_kind
 
 from .conftest import TODAY
 
@@ -73,3 +78,34 @@ def test_record_from_the_real_model_validates(parsed) -> None:
     )
     assert record.language == "zh-CN"
     assert record.experience and record.experience[0].end_date is None
+
+
+def _through_docs(nlp, text: str) -> list[Entity]:
+    """The entities spaCy Docs carry, line by line (what `find_entities` asks the CRF for
+    directly), field labels taken for names dropped as the parser does."""
+    found = []
+    for line in re.finditer(r"[^\n]*\S[^\n]*", text):
+        if heading_kind(line.group()) is not None:
+            continue
+        for ent in nlp(line.group()).ents:
+            if not (ent.label_ == "NAME" and ent.text.strip() in FIELD_LABELS):
+                start, end = line.start() + ent.start_char, line.start() + ent.end_char
+                found.append(Entity(ent.label_, ent.text, start, end))
+    return found
+
+
+def test_the_taggers_spans_are_the_ones_its_docs_carry() -> None:
+    """The parser skips building a Doc per line for the CRF; it must find what Docs would,
+    whitespace runs and all, on the sample and on every simulator resume."""
+    from connectors.successfactors.simulator import SuccessFactorsSimulator
+
+    nlp = load_resume_ner()
+    sim = SuccessFactorsSimulator(candidates=120, requisitions=8)
+    texts = [RESUME, RESUME.replace("，", "  "), RESUME.replace("任", "\t任 ")]
+    texts += [sim.resume_text(a["applicationId"]) for a in sim.tables["JobApplication"].values()]
+    entities = 0
+    for text in texts:
+        direct = find_entities(nlp, text)
+        assert direct == _through_docs(nlp, text), text
+        entities += len(direct)
+    assert entities > 2 * len(texts)  # resumes full of entities: the check has teeth
