@@ -28,6 +28,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    insert,
     inspect,
     make_url,
     or_,
@@ -448,14 +449,16 @@ class Ledger:
     ) -> StageResult:
         # Sorted (stably) so concurrent stagers lock and insert rows in the same order.
         ordered = sorted(good, key=lambda r: r.canonical_id)
-        rows = self._lock_rows(session, [r.canonical_id for r in ordered])
+        rows: dict[str, StagedRecord | _NewRow] = dict(
+            self._lock_rows(session, [r.canonical_id for r in ordered])
+        )
         outcomes: Counter[str] = Counter()
         now = utcnow()
         for record in ordered:
-            outcome = _apply(rows, record, batch_id, now)
-            if outcome == "inserted":
-                session.add(rows[record.canonical_id])
-            outcomes[outcome] += 1
+            outcomes[_apply(rows, record, batch_id, now)] += 1
+        new = [row.columns() for row in rows.values() if isinstance(row, _NewRow)]
+        if new:  # one multi-row INSERT: building an ORM object per new row cost more
+            session.execute(insert(StagedRecord), new)
         for record, error in bad:
             session.add(_rejected_letter(record, error))
         return StageResult(
@@ -1112,11 +1115,34 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[start : start + _CHUNK]
 
 
-def _apply(rows: dict[str, StagedRecord], record: _Prepared, batch_id: str, now: datetime) -> str:
-    """Merge one input into the staged rows; returns the outcome it counts as."""
+@dataclass(slots=True)
+class _NewRow:
+    """A staged row this batch inserts (the columns of `StagedRecord`)."""
+
+    canonical_id: str
+    entity: str
+    source_system: str
+    remote_id: str
+    modified_at: datetime
+    payload: dict[str, Any]
+    payload_hash: str
+    stage: str
+    batch_id: str
+    updated_at: datetime
+
+    def columns(self) -> dict[str, Any]:
+        """Column values as they are (no deep copy of the payload, unlike `asdict`)."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def _apply(
+    rows: dict[str, StagedRecord | _NewRow], record: _Prepared, batch_id: str, now: datetime
+) -> str:
+    """Merge one input into the staged rows (a new one is a `_NewRow`); returns the outcome
+    it counts as."""
     row = rows.get(record.canonical_id)
     if row is None:
-        rows[record.canonical_id] = StagedRecord(
+        rows[record.canonical_id] = _NewRow(
             canonical_id=record.canonical_id,
             entity=record.entity,
             source_system=record.source_system,
