@@ -34,7 +34,7 @@ from connectors._core.registry import get_connector
 from hrhub.flow.job_profiles import FlowProfile, JobProfiles
 from hrhub.flow.push import enqueue_writes
 from hrhub.flow.schedule import interview_remote_id
-from hrhub.ledger import Ledger, StagedRecord, StageInput
+from hrhub.ledger import Ledger, Letter, StagedRecord, StageInput
 from hrhub.models import Application, Interview, JobStatus, ScreeningResult, Stage
 from hrhub.scoring.screening import Parsed, ParsePool, screen_parsed
 from hrhub.scoring.screening.batch import PendingParse, cpu_count
@@ -247,8 +247,7 @@ def _profile(
             f"({job.canonical_id}); add its title to a profile's match_titles in "
             f"{profiles.where}, then `hrhub replay`"
         )
-        for record in applications:
-            _letter(ledger, record, "job.title", reason, NO_PROFILE)
+        _letter(ledger, applications, "job.title", [reason] * len(applications), NO_PROFILE)
         summary.dead_letters += len(applications)
     return profile
 
@@ -330,11 +329,13 @@ def _settle(
     unreadable: a few transactions a chunk, whatever its jobs."""
     results, stages = [], defaultdict(list)
     shortlisted: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    unreadable: list[StagedRecord] = []
+    reasons: list[str] = []
     for job, outcome in outcomes:
         record = by_id[outcome.candidate_id]
         if not outcome.scored:
-            _letter(ledger, record, "resume", outcome.reason or "unparseable", UNPARSEABLE)
-            summary.dead_letters += 1
+            unreadable.append(record)
+            reasons.append(outcome.reason or "unparseable")
             continue
         outcome.candidate_id = str(record.payload["candidate_id"])  # it keyed the application
         result = outcome.to_screening_result(record.canonical_id, job.canonical_id, modified_at=now)
@@ -354,20 +355,36 @@ def _settle(
         ledger.stage(results, batch_id=summary.batch_id)
     for stage, ids in stages.items():
         ledger.set_stage(ids, stage)
+    _letter(ledger, unreadable, "resume", reasons, UNPARSEABLE)
+    summary.dead_letters += len(unreadable)
     summary.screened += len(results)
     summary.shortlisted += len(stages.get(Stage.SHORTLISTED.value, ()))
 
 
 def _letter(
-    ledger: Ledger, record: StagedRecord, field_name: str, reason: str, error_class: str
+    ledger: Ledger,
+    records: list[StagedRecord],
+    field_name: str,
+    reasons: list[str],
+    error_class: str,
 ) -> None:
-    ledger.dead_letter(
-        system="hrhub",
-        entity=RESULT,
-        record_id=record.canonical_id,
-        reason=f"application {record.canonical_id}: {reason}",
-        payload={"application_id": record.canonical_id, "job_id": record.payload.get("job_id")},
-        field=field_name,
-        error_class=error_class,
+    """Park applications that cannot be screened (a reason each), in one transaction, and
+    move them to `dead_letter`."""
+    ledger.dead_letter_many(
+        [
+            Letter(
+                system="hrhub",
+                entity=RESULT,
+                record_id=record.canonical_id,
+                reason=f"application {record.canonical_id}: {reason}",
+                payload={
+                    "application_id": record.canonical_id,
+                    "job_id": record.payload.get("job_id"),
+                },
+                field=field_name,
+                error_class=error_class,
+            )
+            for record, reason in zip(records, reasons, strict=True)
+        ]
     )
-    ledger.set_stage([record.canonical_id], Stage.DEAD_LETTER.value)
+    ledger.set_stage([record.canonical_id for record in records], Stage.DEAD_LETTER.value)

@@ -184,6 +184,20 @@ class StageInput:
 
 
 @dataclass(frozen=True, slots=True)
+class Letter:
+    """One record to park as a dead letter (`Ledger.dead_letter_many`): what it is, why it
+    cannot go on, and the field to blame when one is."""
+
+    system: str
+    entity: str
+    record_id: str
+    reason: str
+    payload: Any
+    field: str | None = None
+    error_class: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StageResult:
     """What staging did with each input; the counts add up to the number of inputs."""
 
@@ -808,22 +822,30 @@ class Ledger:
         error_class: str | None = None,
     ) -> DeadLetter:
         """Park a record that cannot go on, with a reason naming it, so nothing else waits."""
-        clean = _safe_json(payload)
+        letter = Letter(system, entity, record_id, reason, payload, field, error_class)
+        (parked,) = self.dead_letter_many([letter])
+        return parked
 
-        def work(session: Session) -> DeadLetter:
-            letter = DeadLetter(
-                system=system,
-                entity=entity,
-                record_id=str(record_id),
-                field=field,
-                reason=reason,
-                payload=clean,
-                error_class=error_class,
+    def dead_letter_many(self, letters: Sequence[Letter]) -> list[DeadLetter]:
+        """`dead_letter` for several records in one transaction, in order."""
+        rows = [
+            DeadLetter(
+                system=letter.system,
+                entity=letter.entity,
+                record_id=str(letter.record_id),
+                field=letter.field,
+                reason=letter.reason,
+                payload=_safe_json(letter.payload),
+                error_class=letter.error_class,
             )
-            session.add(letter)
-            return letter
+            for letter in letters
+        ]
 
-        return self._write(work)
+        def work(session: Session) -> list[DeadLetter]:
+            session.add_all(rows)
+            return rows
+
+        return self._write(work) if rows else []
 
     def dead_letters(self, open_only: bool = True) -> list[DeadLetter]:
         """Dead letters, oldest first; open ones are those not replayed yet."""

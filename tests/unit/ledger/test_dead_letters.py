@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hrhub.ledger import Ledger
+from hrhub.ledger import Ledger, Letter
 
 
 def test_dead_letter_lifecycle(ledger: Ledger) -> None:
@@ -41,3 +41,19 @@ def test_unserialisable_payload_is_still_parked(ledger: Ledger) -> None:
 def test_unknown_dead_letter_is_reported(ledger: Ledger) -> None:
     with pytest.raises(KeyError, match="no dead letter with id 12345"):
         ledger.mark_replayed(12345)
+
+
+def test_dead_letter_many_parks_each_record_in_order(ledger: Ledger) -> None:
+    letters = [
+        Letter("hrhub", "screening_result", f"sf:app:{n}", f"application sf:app:{n}: bad", {"n": n})
+        for n in range(3)
+    ]
+    letters.append(Letter("hrhub", "screening_result", "sf:app:x", "why", {1j: 2}, "resume", "E"))
+    parked = ledger.dead_letter_many(letters)
+    assert [p.record_id for p in parked] == ["sf:app:0", "sf:app:1", "sf:app:2", "sf:app:x"]
+    assert all(p.id is not None for p in parked)
+    stored = ledger.dead_letters()
+    assert [(s.record_id, s.reason) for s in stored] == [(p.record_id, p.reason) for p in parked]
+    assert (stored[3].field, stored[3].error_class) == ("resume", "E")
+    assert "unserialisable" in stored[3].payload  # a bad payload never blocks its own letter
+    assert ledger.dead_letter_many([]) == []
