@@ -12,7 +12,9 @@ API key), tests build it directly.
 - Stream `interview_analyses`: completed sessions by `updated_since` (the watermark minus the
   overlap), cursor-paged, each page turned into the sessions' analyses
   (`GET /api/v1/sessions/{id}/analysis`); mappings/interview_room/interview_analysis.in.yaml
-  maps them to the canonical InterviewAnalysis.
+  maps them to the canonical InterviewAnalysis. The list already names each session's
+  `updated_at` (its version), so a caller that holds an analysis at that version (the overlap
+  window lists it again) can say so through `unchanged` and is spared its analysis call.
 - `download_recording` asks the size first (a one-byte Range) and refuses a recording over
   `max_bytes` before downloading it; the rest comes in Range chunks, each retried on its own.
 - `verify_webhook` checks a completion webhook's signature and its timestamp's age.
@@ -24,7 +26,7 @@ import hmac
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -63,6 +65,9 @@ DEFAULT_MAX_RECORDING_BYTES = 64 * 1024 * 1024  # an hour of 16 kHz PCM16 is ~11
 RECORDING_CHUNK_BYTES = 4 * 1024 * 1024
 DEFAULT_WEBHOOK_TOLERANCE_S = 300.0
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+
+# {session id: listed updated_at} -> the ids already held at that version (read_stream).
+Unchanged = Callable[[Mapping[str, str]], Collection[str]]
 
 
 class InterviewRoomClient(ApiClient):
@@ -124,11 +129,24 @@ class InterviewRoomClient(ApiClient):
             f"orders, {body.get('completed_sessions', '?')} completed sessions"
         )
 
+    # read_stream takes `unchanged` (see there): what hrhub.flow.extract looks for.
+    lists_versions = True
+
     def read_stream(
-        self, stream: str, since: str | None = None, overlap_seconds: int = 0
+        self,
+        stream: str,
+        since: str | None = None,
+        overlap_seconds: int = 0,
+        *,
+        unchanged: Unchanged | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Pages of analyses of sessions completed since `since` (an updated_at) minus the
-        overlap."""
+        overlap.
+
+        `unchanged`, given a page's sessions as {session id: updated_at} (the list's own
+        answer), returns the ids whose analysis the caller already holds at that version:
+        those are not fetched again, so re-listing the overlap window costs no analysis
+        calls. A session without an updated_at is always fetched."""
         if stream not in STREAMS:
             raise ConfigError(
                 f"interview_room has no stream {stream!r} (known: {', '.join(STREAMS)})",
@@ -137,7 +155,8 @@ class InterviewRoomClient(ApiClient):
         updated_since = _shift_iso(since, -overlap_seconds) if since else None
         for page in self.sessions(status="completed", updated_since=updated_since):
             unique = {s["id"]: s for s in page if isinstance(s, dict) and s.get("id")}
-            yield [self.fetch_analysis(session_id) for session_id in unique]
+            known = unchanged(_versions(unique.values())) if unchanged else set()
+            yield [self.fetch_analysis(sid) for sid in unique if sid not in known]
 
     def cursor_value(self, stream: str, record: dict[str, Any]) -> str | None:
         """The session's updated_at: fixed-width UTC text, so the ledger can keep the max."""
@@ -405,6 +424,15 @@ def _json_or_none(resp: requests.Response) -> Any:
         return resp.json()
     except ValueError:
         return None
+
+
+def _versions(sessions: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """{session id: updated_at} of the listed sessions that name their updated_at."""
+    return {
+        str(s["id"]): s["updated_at"]
+        for s in sessions
+        if isinstance(s.get("updated_at"), str) and s["updated_at"]
+    }
 
 
 def _record_id(record: Any, index: int) -> str:

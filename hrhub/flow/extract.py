@@ -4,6 +4,11 @@ For each (system, stream): read from the stored watermark (minus the stream's ov
 map each raw record to its canonical model, stage it (de-duplicated by key and modification
 time), and advance the watermark only once every page is staged. A record that does not map or
 validate goes to dead letters with a reason naming the record and the field; the rest go on.
+
+A client whose list call names each record's version before fetching it (`lists_versions`,
+the interview room: one analysis call per session) is told which records the ledger already
+holds at that version, so an incremental read does not fetch again what the overlap window
+lists again; a changed record (a newer version) and one never staged are fetched as before.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -36,6 +42,7 @@ class ExtractSummary:
     watermark_before: str | None = None
     watermark_after: str | None = None
     staged: int = 0  # ids stay in the ledger under batch_id: memory must not grow with a run
+    unchanged: int = 0  # listed at the version already staged, so not fetched (not in read)
     records: int | None = None  # distinct records read (rows can repeat one); full reads only
 
     def as_dict(self) -> dict[str, Any]:
@@ -81,10 +88,13 @@ def extract_stream(
     # incremental reads keep no set of ids, so their memory stays flat).
     seen: set[str] | None = set() if full else None
 
+    # A full read is the reconciliation's re-read of everything: it fetches every record.
+    held = None if full else _held_versions(client, ledger, system, model)
     pages = client.read_stream(
         stream,
         since=None if full else summary.watermark_before,
         overlap_seconds=stream_spec.overlap_seconds,
+        **({"unchanged": held} if held is not None else {}),
     )
     for page in pages:
         summary.read += len(page)
@@ -127,6 +137,11 @@ def extract_stream(
         summary.skipped += result.skipped_stale + result.skipped_same
         summary.staged += len(staged)
 
+    if held is not None:
+        summary.unchanged = held.count
+        # Records not fetched are staged at the version listed: the cursor may pass them.
+        if held.newest and (newest is None or held.newest > newest):
+            newest = held.newest
     # The watermark moves only after every page is staged: a failure above leaves it where it
     # was, and the next run re-reads the window (staging is idempotent).
     ledger.commit_batch(system, stream, [], newest, summary.batch_id)
@@ -134,6 +149,49 @@ def extract_stream(
     if seen is not None:
         summary.records = len(seen)
     return summary
+
+
+class _HeldVersions:
+    """`unchanged` for a client's read_stream: of a page's {remote id: version (the listed
+    cursor, an ISO 8601 modification time)}, the ids the ledger holds at that version or a
+    later one. Staging would skip those anyway; an unparseable version is fetched."""
+
+    def __init__(self, ledger: Ledger, system: str, model: Any) -> None:
+        self.ledger = ledger
+        self.system = system
+        self.model = model
+        self.count = 0
+        self.newest: str | None = None  # the latest version among those not fetched
+
+    def __call__(self, versions: Mapping[str, str]) -> set[str]:
+        ids = {rid: self.model.make_canonical_id(self.system, rid) for rid in versions}
+        staged = self.ledger.staged_versions(ids.values())
+        held = set()
+        for remote_id, version in versions.items():
+            at = staged.get(ids[remote_id])
+            listed = _as_time(version)
+            if at is not None and listed is not None and at >= listed:
+                held.add(remote_id)
+                if self.newest is None or version > self.newest:
+                    self.newest = version
+        self.count += len(held)
+        return held
+
+
+def _held_versions(client: Any, ledger: Ledger, system: str, model: Any) -> _HeldVersions | None:
+    """The `unchanged` check, for a client that lists versions before fetching."""
+    if getattr(client, "lists_versions", False) is not True:
+        return None
+    return _HeldVersions(ledger, system, model)
+
+
+def _as_time(value: str) -> datetime | None:
+    """An aware ISO 8601 time, or None (then the record is fetched)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _validation_reason(record_id: str, exc: ValidationError) -> str:

@@ -13,6 +13,11 @@ are idempotent, so a run killed between the two scores the interview again to th
 and duplicates nothing; once the result is staged, later runs skip the interview. An analysis
 that cannot be scored (no or unknown job family) goes to dead letters naming the record and the
 field; a later run does not letter the same input again, and scores it once it changed.
+
+A run reads only the analyses waiting at stage `extracted` (an indexed query), never the
+whole history: an analysis whose interview has a result moves to stage `scored`, and staging
+changed content (a re-analysis) puts it back at `extracted`. An unscorable one stays waiting,
+so it is tried again once its dead letter is replayed or its input changed.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors._core.errors import AuthError, ConfigError, ConnectorError
 from hrhub.flow.push import enqueue_writes
@@ -58,6 +63,7 @@ ANALYSIS = InterviewAnalysis.entity
 RESULT = InterviewResult.entity
 
 Recordings = Callable[[str], bytes]
+T = TypeVar("T")
 
 
 @dataclass
@@ -126,14 +132,25 @@ def score_interviews(
     a failure of one recording only sends that interview to a person.
     """
     summary = ScoreSummary(batch_id=f"score-{uuid.uuid4().hex}")
-    scored_interviews = {str(row.payload.get("interview_id")) for row in ledger.iter_staged(RESULT)}
+    # Scored in earlier runs, so not read again: still counted as skipped, as when every
+    # run read them.
+    summary.skipped = ledger.count_in_stage(ANALYSIS, Stage.SCORED.value)
+    # In canonical-id order, the order the step always took them in.
+    waiting = sorted(ledger.ids_in_stage(ANALYSIS, Stage.EXTRACTED.value))
+    if not waiting:
+        return summary
+    # Interview ids only, read in SQL: no result payload is loaded.
+    scored_interviews = {str(iid) for (iid,) in ledger.staged_fields(RESULT, ["interview_id"])}
     letters = _open_letters(ledger)
     models: dict[str, CompetencyModel | CompetencyModelError] = {}
-    for batch in _batches(ledger.iter_staged(ANALYSIS), batch_size):
+    for ids in _batches(iter(waiting), batch_size):
+        batch = ledger.get_records(ids)
         done: list[_Scored] = []
+        had_result: list[str] = []
         for row in batch:
             if str(row.payload.get("interview_id")) in scored_interviews:
                 summary.skipped += 1
+                had_result.append(row.canonical_id)
                 continue
             earlier = letters.get(row.canonical_id)
             if earlier is not None and earlier[1] == row.payload.get("raw"):
@@ -149,12 +166,15 @@ def score_interviews(
                 ledger.mark_replayed(earlier[0])  # its input changed and now scores
             done.append(_Scored(result, result_operation(result.application_id, flavors)))
             scored_interviews.add(result.interview_id)
+            had_result.append(row.canonical_id)
         _write_batch(ledger, done, summary)
+        # After the results are staged: a run killed before this reads them again and skips.
+        ledger.set_stage(had_result, Stage.SCORED.value)
     return summary
 
 
-def _batches(rows: Iterator[StagedRecord], size: int) -> Iterator[list[StagedRecord]]:
-    batch: list[StagedRecord] = []
+def _batches(rows: Iterator[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= size:

@@ -414,6 +414,17 @@ class Ledger:
         with self._read() as session:
             return list(session.exec(stmt))
 
+    def count_in_stage(self, entity: str, stage: str) -> int:
+        """How many records of an entity are at a stage, counted on the (entity, stage) index:
+        what a step reports as done before without reading it."""
+        stmt = (
+            select(func.count())
+            .select_from(StagedRecord)
+            .where(StagedRecord.entity == entity, StagedRecord.stage == stage)
+        )
+        with self._read() as session:
+            return session.exec(stmt).one()
+
     def get_records(self, ids: Iterable[str]) -> list[StagedRecord]:
         """Records by id, in the order asked; unknown ids are left out."""
         wanted = list(dict.fromkeys(ids))
@@ -423,6 +434,20 @@ class Ledger:
                 stmt = select(StagedRecord).where(col(StagedRecord.canonical_id).in_(chunk))
                 found.update((r.canonical_id, r) for r in session.exec(stmt))
         return [found[i] for i in wanted if i in found]
+
+    def staged_versions(self, ids: Iterable[str]) -> dict[str, datetime]:
+        """The modified_at of the records staged under these ids (unknown ids left out): by
+        primary key and without payloads, so an extract can tell an unchanged record from
+        the list call alone."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, datetime] = {}
+        with self._read() as session:
+            for chunk in _chunks(wanted):
+                stmt = select(StagedRecord.canonical_id, StagedRecord.modified_at).where(
+                    col(StagedRecord.canonical_id).in_(chunk)
+                )
+                found.update((cid, modified) for cid, modified in session.exec(stmt))
+        return found
 
     def iter_staged(
         self, entity: str, *, source_system: str | None = None, chunk_size: int = 1000
