@@ -128,7 +128,7 @@ def flow_e2e(candidates: int = TARGET_CANDIDATES, *, report: Report) -> Result:
             "steps run in one process, as the DAG's tasks would one after the other; the "
             "simulators share the machine's two cores",
             f"screen parses resumes on {screen_processes()} process(es) "
-            "($HRHUB_SCREEN_PROCESSES, default 1)",
+            "($HRHUB_SCREEN_PROCESSES, default: the cores) while the task reads and settles",
             f"projected to {TARGET_CANDIDATES:,} linearly: {projected:,.0f} s against "
             f"{TARGET_SECONDS:,.0f} s",
         ],

@@ -322,8 +322,8 @@ def scr_parse(resumes: int = 100_000, *, report: Report, processes: int | None =
             "parse/ner is what extraction beyond NER keeps of the model's speed",
             "resumes are generated from templates (5 fields, 2-4 dated jobs, ~1,000 chars); "
             "chars/s/core of screen is its wall rate divided by the processes used",
-            f"screen uses screen_batch(processes={workers}), as the flow's screen task "
-            "($HRHUB_SCREEN_PROCESSES, default 1)",
+            f"screen uses screen_batch(processes={workers}); the flow's screen task uses "
+            "$HRHUB_SCREEN_PROCESSES, default the cores",
         ],
     )
 
