@@ -110,7 +110,7 @@ class ParsePool:
     forked child can inherit a lock one of them held (forked workers once hung the screen
     task). Each loads the default pipelines once (~2 s). `submit` returns at once, so the
     caller can read and settle another chunk while the workers parse. With one process, inside
-    a daemonic process (which may not have children: a task in a Celery worker), or while no
+    a daemonic process (which may not have children), or while no
     submission has reached `parallel_from` resumes, it parses in the caller. A worker that
     dies (killed, out of memory) fails the run (`BrokenProcessPool`) rather than losing its
     resumes.
