@@ -15,8 +15,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
+import types
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -140,12 +143,13 @@ class ParsePool:
         executor = self._started()
         # Two parts a worker: a part of long resumes does not leave the other worker idle.
         size = max(1, min(PART, -(-len(items) // (2 * self.processes))))
-        return PendingParse(
-            [
-                executor.submit(_parse_part, part, None, None, self._today)
-                for part in _chunks(iter(items), size)
-            ]
-        )
+        with _main_script_hidden():  # a submit may start a worker
+            return PendingParse(
+                [
+                    executor.submit(_parse_part, part, None, None, self._today)
+                    for part in _chunks(iter(items), size)
+                ]
+            )
 
     def close(self) -> None:
         if self._executor is not None:
@@ -167,6 +171,20 @@ class ParsePool:
                 initializer=_load_pipelines,
             )
         return self._executor
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """While workers start, `__main__` is a blank module, so they do not run the host's main
+    script again (multiprocessing re-runs it in a spawned child). The workers need nothing
+    from it, and a host's script can fail there: `airflow`'s reads the metadata database
+    settings, which an Airflow 3 task process does not have."""
+    host = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = host
 
 
 @dataclass(frozen=True)

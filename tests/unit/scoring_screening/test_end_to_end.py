@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import subprocess
+import sys
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +172,35 @@ def test_a_killed_worker_fails_the_parse_instead_of_losing_resumes() -> None:
             process.kill()
         with pytest.raises(BrokenProcessPool):
             pending.result()
+
+
+HOST_SCRIPT = """
+if __name__ != "__main__":  # run again in a worker: what an Airflow task's host script does
+    raise RuntimeError("the host's main script ran in a parse worker")
+from hrhub.scoring.screening import ParsePool
+from tests.unit.scoring_screening.resumes import EN_RESUME, ZH_RESUME
+
+items = [(f"c-{n}", (ZH_RESUME, EN_RESUME)[n % 2]) for n in range(4)]
+with ParsePool(2) as pool:
+    parsed = pool.submit(items).result()
+    assert pool._executor is not None and len(pool._executor._processes) == 2
+print("parsed", len(parsed), sum(type(p).__name__ == "ParsedText" for _, p in parsed))
+"""
+
+
+@needs_model
+def test_workers_do_not_run_the_hosts_main_script_again(tmp_path: Path) -> None:
+    """Spawned workers would re-run the parent's main script; the `airflow` script fails in a
+    task process (no metadata database settings), so the pool keeps it out of its workers."""
+    script = tmp_path / "host.py"
+    script.write_text(HOST_SCRIPT, encoding="utf-8")
+    root = str(Path(__file__).resolve().parents[3])
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": root},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["parsed", "4", "4"]
