@@ -7,16 +7,20 @@ ledger (never one task per candidate):
 1. **extract** each registered source stream (incremental, a watermark per system and stream);
 2. **screen** the new applications: resumes read from their own system, job fit scored with
    the requisition's job profile (`jobs/*.yaml`), the top share shortlisted;
-3. **schedule** the shortlisted inside the interviewer pool's DingTalk working time;
-4. **invite**: the interview room's order, the application's new status and interview record
+3. **schedule** the shortlisted inside the DingTalk working time of their job's interviewer
+   panel (`interviewers` in `jobs/*.yaml`; every on-job person when a profile names none);
+4. **reschedule** the booked interviews whose interviewers' shifts or leave changed since:
+   each moves within its job's panel and its candidate gets a reschedule notice;
+5. **invite**: the interview room's order, the application's new status and interview record
    and a DingTalk notice go to the outbox;
-5. **push** the outbox to each system, one task per system in its own pool
+6. **push** the outbox to each system, one task per system in its own pool
    (`hrhub_<system>`, see `hrhub/flow/pools.py`), so a slow or down system delays only its
    own writes;
-6. **report** the batch.
+7. **report** the batch.
 
 A system that is down fails only its own tasks (its extract, its push); the rest of the run
-goes on, and its writes wait in the outbox for the next run. Anything that cannot go on (an
+goes on, and its writes wait in the outbox for the next run (DingTalk down: schedule and
+reschedule wait for the next run too, without failing). Anything that cannot go on (an
 unreadable resume, a job without a profile, no free slot, a refused write) is a dead letter
 with its reason; `hrhub replay` re-drives it. Every write is
 keyed in the outbox, so a retried task, a cleared run or a killed worker duplicates nothing.
@@ -70,6 +74,12 @@ def candidate_flow() -> None:
         return tasks.schedule(now=data_interval_end.isoformat() if data_interval_end else None)
 
     @task
+    def reschedule(scheduled: dict, data_interval_end=None) -> dict:
+        from hrhub.flow import tasks
+
+        return tasks.reschedule(now=data_interval_end.isoformat() if data_interval_end else None)
+
+    @task
     def invite(scheduled: dict) -> dict:
         from hrhub.flow import tasks
 
@@ -82,7 +92,7 @@ def candidate_flow() -> None:
         return tasks.report([s for s in summaries if s])  # a failed extract left None
 
     extracted = extract.expand(source=plan_extract())
-    invited = invite(schedule(screen(extracted)))
+    invited = invite(reschedule(schedule(screen(extracted))))
     pushed = [push_task(system, invited) for system in sorted(PUSH_POOL_SLOTS)]
     done = report(extracted, invited)
     pushed >> done

@@ -313,6 +313,17 @@ class DingTalkClient(ApiClient):
             ids.extend(str(u) for u in page)
         return ids
 
+    def department_userids(self, dept_id: int) -> list[str]:
+        """The userids of one department's own members (user/listid; sub-departments are not
+        included, 1 is the company's root); RecordRejected 60003 when DingTalk has no such
+        department."""
+        body = self.request_json("POST", "/topapi/user/listid", json={"dept_id": int(dept_id)})
+        result = body.get("result") if isinstance(body, dict) else None
+        userids = result.get("userid_list") if isinstance(result, dict) else None
+        if not isinstance(userids, list):
+            raise DataContractError("user/listid answered without a userid_list", system=SYSTEM)
+        return [str(u) for u in userids]
+
     def userid_by_mobile(self, mobile: str) -> str:
         """The userid of an employee's mobile (cached); RecordRejected 60121 when none."""
         if mobile not in self._userid_by_mobile:

@@ -17,6 +17,9 @@ connector written against it works against DingTalk:
   succeed and land in `forbidden_user_id_list`; read receipts that change as time passes;
 - attendance results and raw punches in epoch ms, 7-day and 50-user limits, offset paging;
   schedules, leave, groups; smart HR on-job lists, the v2 field model and pre-entries;
+- a department's members (`/topapi/user/listid {dept_id}` -> `result.userid_list`, unpaged,
+  60003 for an unknown department), as DingTalk's "获取部门用户userid列表" page documents it
+  (the dossier is silent on contacts APIs);
 - custom robots with 加签 (HMAC-SHA256 of "timestamp\\nsecret") or keywords, 20 a minute.
 
 Unconfirmed (the dossier is silent and hrhub's wire contract for this simulator decided;
@@ -181,6 +184,9 @@ class DingTalkSimulator(_Host):
         for u in self.users:
             if u["status"] != "departed":
                 self._dept_members[u["dept_id"]].append(u["userid"])
+        # user/listid lists a department's own members; a message to a department reaches its
+        # sub-departments too, so the company (1) reaches everyone.
+        self._dept_own = {dept: list(members) for dept, members in self._dept_members.items()}
         self._dept_members[1] = self._active  # the company: everyone, sub-departments too
         self._attendance = sorted(u["userid"] for u in self.users if u["attendance"])
         self._onjob_cache: dict[frozenset[int], list[str]] = {}
@@ -769,6 +775,21 @@ class DingTalkSimulator(_Host):
         if user is None or user["status"] == "departed":
             self._refuse(60121, "找不到该用户")
         return self._ok(result={"userid": user["userid"], "exclusive_account_userid_list": []})
+
+    @route("POST", r"/topapi/user/listid")
+    def user_listid(self, req: Request) -> Response:
+        """A department's own members (sub-departments not included), unpaged; 60003 for a
+        department the corp does not have, 400002 for a dept_id that is not a number."""
+        self._authorize(req)
+        dept = self._body(req).get("dept_id")
+        if isinstance(dept, str) and dept.strip().isdigit():
+            dept = int(dept)
+        if not isinstance(dept, int) or isinstance(dept, bool):
+            self._refuse(400002, "无效的参数")
+        members = self._dept_own.get(dept)
+        if members is None:
+            self._refuse(60003, "未找到部门")
+        return self._ok(result={"userid_list": list(members)})
 
     @route("POST", r"/topapi/v2/user/getuserinfo")
     def getuserinfo(self, req: Request) -> Response:

@@ -6,6 +6,11 @@ attendance and the terminals' system; the caller merges them per interviewer), t
 already booked, and each candidate's availability. Each booking is staged as an `Interview`
 with a signed personal link; an application that fits nowhere is a dead letter with the reason.
 
+Each application is booked only with its job's panel (`interviewer_panels`): the members of the
+DingTalk departments and the userids its job profile names under `interviewers`, or every
+on-job person when it names none. A job whose panel is nobody (an unknown department, an empty
+one) letters its applications with the field `interviewers`; the other jobs are booked as usual.
+
 Interviewers' shifts and leave change after invitations went out. `reschedule_interviews` reads
 the booked interviews from the ledger, checks them against the busy time the attendance
 sources report now (DingTalk attendance, the terminals' system: `busy_intervals` of their
@@ -13,19 +18,23 @@ clients), and moves only the interviews a change touches (`hrhub.scheduling.resc
 moved interview is staged with its new slot and status `rescheduled`, and its candidate gets a
 `reschedule` notice with a fresh personal link through the outbox. An interview that fits
 nowhere any more, or whose candidate cannot be reached, is a dead letter HR sees: nobody is
-left waiting in a room no interviewer will join.
+left waiting in a room no interviewer will join. Given the panels, a moved interview stays
+with its job's panel (with its own interviewers when its job has none).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from connectors._core.errors import RecordRejected
+from hrhub.flow.job_profiles import FlowProfile, InterviewerPanel, JobProfiles
 from hrhub.flow.push import enqueue_writes
-from hrhub.ledger import Ledger, StageInput
+from hrhub.ledger import Ledger, Letter, StageInput
 from hrhub.links import sign_link
 from hrhub.models import Interview, InterviewStatus
 from hrhub.scheduling import (
@@ -41,14 +50,22 @@ from hrhub.scheduling import (
 )
 
 __all__ = [
+    "Directory",
+    "Panel",
     "RescheduleSummary",
     "ScheduleSummary",
+    "application_jobs",
+    "booked_interviews",
     "interview_notice",
     "interview_remote_id",
+    "interviewer_panels",
+    "panel_members",
     "reschedule_interviews",
     "schedule_interviews",
     "shortlisted_applications",
 ]
+
+log = logging.getLogger(__name__)
 
 NOTICE_SYSTEM, NOTICE_OPERATION = "dingtalk", "work_notification"
 LINK_GRACE = timedelta(hours=1)  # a moved interview's link stays valid this long after its end
@@ -61,11 +78,30 @@ class ScheduleSummary:
     already_booked: int = 0
     waiting_for_hr: int = 0  # refused before; open dead letters wait for HR's replay
     next_run: int = 0  # the candidate's other application is booked first; this one next run
+    no_interviewers: int = 0  # its job's panel is nobody (lettered, among dead_letters)
     scheduled: int = 0
     dead_letters: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Who may interview for one job (`interviewer_ids`), or why nobody may (`problem`);
+    `job` names the job and its profile file in dead letters."""
+
+    job: str
+    interviewer_ids: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+class Directory(Protocol):
+    """Where panels are read: the DingTalk client."""
+
+    def onjob_userids(self) -> list[str]: ...
+
+    def department_userids(self, dept_id: int) -> list[str]: ...
 
 
 def schedule_interviews(
@@ -77,10 +113,13 @@ def schedule_interviews(
     room_url: str,
     link_secret: str,
     now: datetime,
+    panels: Mapping[str, Panel] | None = None,
 ) -> ScheduleSummary:
     """Book an interview for each application without one. Each application: `application_id`,
-    `candidate_id`, `interviewer_ids` (its job's panel pool) and optional `availability`
-    (intervals); `busy`: interviewer id -> intervals as connectors report them."""
+    `candidate_id`, `job_id`, optional `availability` (intervals) and, without `panels`,
+    `interviewer_ids` (empty: anyone); `panels`: job id -> its panel (`interviewer_panels`),
+    an application is booked only with its job's; `busy`: interviewer id -> intervals as
+    connectors report them."""
     summary = ScheduleSummary(requested=len(applications))
     open_interviews = _open_interviews(ledger)
     booked_for = {i.application_id for i in open_interviews}
@@ -92,6 +131,17 @@ def schedule_interviews(
     ]
     summary.already_booked = sum(a["application_id"] in booked_for for a in applications)
     summary.waiting_for_hr = len(applications) - len(wanted) - summary.already_booked
+    if panels is not None:
+        wanted, unstaffed = _staffed(wanted, panels)
+        _letter_unstaffed(ledger, unstaffed)
+        summary.no_interviewers = len(unstaffed)
+        summary.dead_letters += len(unstaffed)
+
+    def eligible(application: Mapping[str, Any]) -> tuple[str, ...]:
+        if panels is not None:  # one shared tuple per job: the engine resolves it once
+            return panels[str(application.get("job_id"))].interviewer_ids
+        return tuple(application.get("interviewer_ids", ()))
+
     # One booking per candidate and run (the planner books people, not applications): a
     # candidate shortlisted for two jobs gets the second interview on the next run.
     by_candidate: dict[str, Mapping[str, Any]] = {}
@@ -105,17 +155,14 @@ def schedule_interviews(
     for interview in open_interviews:
         for person in interview.interviewer_ids:
             booked.setdefault(person, []).append(Interval(interview.slot_start, interview.slot_end))
-    pool = {p for a in wanted for p in a.get("interviewer_ids", ())}
+    panel_of = {id(ids): ids for ids in map(eligible, wanted)}  # distinct panels only
+    pool = {p for ids in panel_of.values() for p in ids}
     ids = sorted(pool | set(busy) | set(booked))
     interviewers = [
         Interviewer(p, busy=tuple(busy.get(p, ())), booked=tuple(booked.get(p, ()))) for p in ids
     ]
     requests = [
-        SlotRequest(
-            str(a["candidate_id"]),
-            tuple(a.get("availability", ())),
-            tuple(a.get("interviewer_ids", ())),
-        )
+        SlotRequest(str(a["candidate_id"]), tuple(a.get("availability", ())), eligible(a))
         for a in wanted
     ]
     result = plan(requests, interviewers, policy)
@@ -141,11 +188,117 @@ def schedule_interviews(
     return summary
 
 
+def _staffed(
+    applications: Sequence[Mapping[str, Any]], panels: Mapping[str, Panel]
+) -> tuple[list[Mapping[str, Any]], list[tuple[Mapping[str, Any], str]]]:
+    """The applications whose job has a panel of somebody, and the others with why not."""
+    staffed, unstaffed = [], []
+    for application in applications:
+        job_id = str(application.get("job_id"))
+        panel = panels.get(job_id)
+        if panel is not None and panel.interviewer_ids and not panel.problem:
+            staffed.append(application)
+            continue
+        if panel is None:
+            why = f"no interviewer panel was resolved for job {job_id}"
+        else:
+            why = f"{panel.job}: {panel.problem or 'the panel has nobody in it'}"
+        unstaffed.append((application, f"no interviewers for {why}; fix field 'interviewers'"))
+    return staffed, unstaffed
+
+
+def _letter_unstaffed(ledger: Ledger, unstaffed: Sequence[tuple[Mapping[str, Any], str]]) -> None:
+    if unstaffed:
+        ledger.dead_letter_many(
+            [
+                Letter(
+                    system="hrhub",
+                    entity="interview",
+                    record_id=str(application["application_id"]),
+                    reason=reason,
+                    payload=dict(application),
+                    field="interviewers",
+                    error_class="ScheduleFailed",
+                )
+                for application, reason in unstaffed
+            ]
+        )
+
+
+def interviewer_panels(
+    ledger: Ledger,
+    job_ids: Iterable[str],
+    profiles: JobProfiles,
+    directory: Directory,
+    *,
+    cap: int,
+) -> dict[str, Panel]:
+    """Each job's panel, by job id: what its profile's `interviewers` names (DingTalk
+    departments' own members, userids), or every on-job person when it names none (a job
+    without a profile too); sorted ids, at most `cap` (each calendar costs reads). A panel
+    is resolved once however many jobs share it. An unknown department or a panel of
+    nobody is the panel's `problem`; RetriableError (DingTalk down) reaches the caller."""
+    wanted = sorted({str(j) for j in job_ids})
+    jobs = {r.canonical_id: r for r in ledger.get_records(wanted)}
+    resolved: dict[InterviewerPanel | None, tuple[tuple[str, ...], str | None]] = {}
+    panels = {}
+    for job_id in wanted:
+        job = jobs.get(job_id)
+        title = job.payload.get("title") if job else None
+        profile = profiles.for_title(title) if title else None
+        spec = profile.interviewers if profile else None
+        if spec not in resolved:
+            resolved[spec] = _resolve(spec, directory, cap)
+        ids, problem = resolved[spec]
+        panels[job_id] = Panel(_job_label(job_id, title, profile, profiles), ids, problem)
+    return panels
+
+
+def _resolve(
+    spec: InterviewerPanel | None, directory: Directory, cap: int
+) -> tuple[tuple[str, ...], str | None]:
+    """(interviewer ids, problem) of one panel."""
+    if spec is None:
+        everyone = tuple(sorted(set(directory.onjob_userids()))[:cap])
+        return everyone, None if everyone else "DingTalk lists nobody on the job"
+    found = set(spec.userids)
+    for dept in spec.departments:
+        try:
+            found.update(directory.department_userids(dept))
+        except RecordRejected as exc:  # 60003: no such department
+            return (), f"DingTalk has no department {dept} (errcode {exc.vendor_code})"
+    if not found:
+        return (), f"DingTalk departments {list(spec.departments)} have no members"
+    ids = sorted(found)
+    if len(ids) > cap:
+        log.warning("a panel of %d interviewers is cut to the first %d ids", len(ids), cap)
+    return tuple(ids[:cap]), None
+
+
+def _job_label(job_id: str, title: Any, profile: FlowProfile | None, profiles: JobProfiles) -> str:
+    named = f"job {job_id}" + (f" ({title})" if title else "")
+    return f"{named}, profile {profiles.where}/{profile.name}.yaml" if profile else named
+
+
+def panel_members(panels: Mapping[str, Panel]) -> list[str]:
+    """Everyone on any panel, sorted: whose busy time the schedule needs, read once."""
+    return sorted({p for panel in panels.values() for p in panel.interviewer_ids})
+
+
+def application_jobs(ledger: Ledger, application_ids: Iterable[str]) -> dict[str, str]:
+    """Application id -> its job's id, for the staged applications among `application_ids`."""
+    return {
+        r.canonical_id: str(r.payload.get("job_id"))
+        for r in ledger.get_records(sorted(set(application_ids)))
+    }
+
+
 def shortlisted_applications(
     ledger: Ledger, interviewer_ids: Sequence[str] = (), limit: int | None = None
 ) -> list[dict[str, Any]]:
     """The applications waiting at `shortlisted`, as `schedule_interviews` takes them: each
-    with its candidate's stated availability and the interviewers it may be booked with."""
+    with its job, its candidate's stated availability and the interviewers it may be booked
+    with (`interviewer_ids`; `panels` override them)."""
     applications = ledger.get_records(ledger.ids_in_stage("application", "shortlisted", limit))
     candidates = {
         r.canonical_id: r
@@ -158,6 +311,7 @@ def shortlisted_applications(
             {
                 "application_id": application.canonical_id,
                 "candidate_id": str(application.payload.get("candidate_id")),
+                "job_id": str(application.payload.get("job_id")),
                 "interviewer_ids": list(interviewer_ids),
                 "availability": list(candidate.payload.get("availability") or [])
                 if candidate
@@ -172,6 +326,16 @@ def _open_interviews(ledger: Ledger) -> list[Interview]:
         Interview.model_validate(r.payload)
         for r in ledger.iter_staged("interview")
         if r.payload.get("status") in _OPEN
+    ]
+
+
+def booked_interviews(ledger: Ledger, *, now: datetime, until: datetime) -> list[Interview]:
+    """The open interviews a reschedule checks: not over by `now`, starting before `until`,
+    with interviewers."""
+    return [
+        i
+        for i in _open_interviews(ledger)
+        if i.slot_end > now and i.slot_start < until and i.interviewer_ids
     ]
 
 
@@ -212,6 +376,7 @@ def _personal_link(
 @dataclass
 class RescheduleSummary:
     interviews: int = 0
+    waiting_for_hr: int = 0  # lettered by an earlier run: left where they are until replayed
     kept: int = 0
     moved: int = 0
     unplaceable: int = 0
@@ -227,40 +392,57 @@ def reschedule_interviews(
     ledger: Ledger,
     busy: Mapping[str, Sequence[Any]],
     policy: Policy,
-    recipients: Mapping[str, str],
+    recipients: Mapping[str, str] | Callable[[str], str | None],
     room_url: str,
     link_secret: str,
     now: datetime,
     language: str = "zh",
+    panels: Mapping[str, Panel] | None = None,
 ) -> RescheduleSummary:
     """Move the booked interviews in the policy's window that now clash with `busy`
     (interviewer id -> intervals as connectors report them); `recipients` maps a candidate's
-    canonical id to the DingTalk userid their notices go to."""
-    interviews = _open_interviews(ledger)
-    booked = [
-        i
-        for i in interviews
-        if i.slot_end > now and i.slot_start < policy.window_end and i.interviewer_ids
-    ]
+    canonical id to the DingTalk userid their notices go to (a mapping, or a lookup asked only
+    for the moved, before anything is written); `panels` (job id -> panel) keeps each move
+    inside its job's panel."""
+    booked = booked_interviews(ledger, now=now, until=policy.window_end)
     summary = RescheduleSummary(interviews=len(booked))
+    # An interview lettered before (no slot left, no way to tell its candidate) waits for HR:
+    # it is not moved or lettered again every run, and its time stays taken.
+    refused = ledger.open_dead_letter_ids("hrhub", "interview")
+    held: dict[str, list[Interval]] = {}
+    for interview in (i for i in booked if i.canonical_id in refused):
+        summary.waiting_for_hr += 1
+        for person in interview.interviewer_ids:
+            held.setdefault(person, []).append(Interval(interview.slot_start, interview.slot_end))
+    booked = [i for i in booked if i.canonical_id not in refused]
     if not booked:
         return summary
-    ids = {p for i in booked for p in i.interviewer_ids} | set(busy)
-    interviewers = [Interviewer(p, busy=tuple(busy.get(p, ()))) for p in sorted(ids)]
+    ids = {p for i in booked for p in i.interviewer_ids} | set(busy) | set(held)
+    interviewers = [
+        Interviewer(p, busy=tuple(busy.get(p, ())), booked=tuple(held.get(p, ())))
+        for p in sorted(ids)
+    ]
     by_id = {i.canonical_id: i for i in booked}
-    result = reschedule([_booking(i) for i in booked], interviewers, policy)
+    eligible = _eligible(ledger, booked, panels) if panels is not None else {}
+    result = reschedule(
+        [_booking(i, eligible.get(i.canonical_id, ())) for i in booked], interviewers, policy
+    )
     summary.kept, summary.moved = len(result.kept), len(result.moved)
     summary.unplaceable = len(result.unplaceable)
 
     moved = [
         _moved(by_id[m.booking.interview_id], m, room_url, link_secret, now) for m in result.moved
     ]
+    # Recipients are looked up before anything is written: a lookup that fails (DingTalk
+    # down) leaves the ledger as it was, and the rerun makes the same moves.
+    lookup = recipients.get if isinstance(recipients, Mapping) else recipients
+    to = {i.canonical_id: lookup(i.candidate_id) for i in moved}
     # The notices are queued before the moves are staged: once staged, an interview fits and
     # is never moved (or announced) again, so a run stopped in between would lose its notice.
     # Queued first, a rerun over the same busy time makes the same moves: the same items.
     notices = []
     for interview in moved:
-        recipient = recipients.get(interview.candidate_id)
+        recipient = to[interview.canonical_id]
         if recipient is None:
             _letter(
                 ledger, interview, "no DingTalk recipient for the candidate: tell them another way"
@@ -282,9 +464,25 @@ def reschedule_interviews(
     return summary
 
 
-def _booking(interview: Interview) -> Booking:
+def _booking(interview: Interview, eligible: Sequence[str] = ()) -> Booking:
     slot = Slot(interview.slot_start, interview.slot_end, tuple(sorted(interview.interviewer_ids)))
-    return Booking(interview.canonical_id, interview.candidate_id, slot)
+    return Booking(interview.canonical_id, interview.candidate_id, slot, eligible=eligible)
+
+
+def _eligible(
+    ledger: Ledger, interviews: Sequence[Interview], panels: Mapping[str, Panel]
+) -> dict[str, tuple[str, ...]]:
+    """Interview id -> who may take it over: its job's panel, or (a job without a panel of
+    somebody) only its own interviewers."""
+    jobs = application_jobs(ledger, [i.application_id for i in interviews])
+    out = {}
+    for interview in interviews:
+        panel = panels.get(jobs.get(interview.application_id, ""))
+        if panel is not None and panel.interviewer_ids and not panel.problem:
+            out[interview.canonical_id] = panel.interviewer_ids
+        else:
+            out[interview.canonical_id] = tuple(sorted(interview.interviewer_ids))
+    return out
 
 
 def _moved(

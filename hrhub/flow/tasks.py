@@ -7,6 +7,7 @@ import of connectors, pydantic models or the ledger.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,7 +24,15 @@ from hrhub.flow.job_profiles import JobProfiles
 from hrhub.flow.lineage import OperationRecorder, emit_extract_lineage, emit_push_lineage
 from hrhub.flow.onboard import CHECKIN_OPERATIONS, first_week_checkins
 from hrhub.flow.push import PushSummary, push_all
-from hrhub.flow.schedule import schedule_interviews, shortlisted_applications
+from hrhub.flow.schedule import (
+    application_jobs,
+    booked_interviews,
+    interviewer_panels,
+    panel_members,
+    reschedule_interviews,
+    schedule_interviews,
+    shortlisted_applications,
+)
 from hrhub.flow.score import score_interviews as score_step
 from hrhub.flow.screen import screen_applications, screen_processes
 from hrhub.flow.verify import verify_target
@@ -41,15 +50,17 @@ __all__ = [
     "push_writes",
     "queue_first_week_checkins",
     "report",
+    "reschedule",
     "schedule",
     "score_interviews",
     "screen",
     "verify_writes",
 ]
 
-# DingTalk on-job people the schedule may book as AI-interview observers. Their calendars cost
-# one attendance read a day whoever is asked, and people without a shift in the window are
-# simply never free, so the pool is everyone up to this bound (a panel per job is not read yet).
+# The most interviewers one job's panel holds (DingTalk userids, sorted). A job profile without
+# `interviewers` gets every on-job person up to this bound; one with it gets the members of its
+# departments and its userids. Their calendars cost one attendance read a day whoever is asked,
+# and people without a shift in the window are simply never free.
 INTERVIEWER_POOL = 500
 SCHEDULE_DAYS = 7  # how far ahead interviews are booked
 
@@ -275,26 +286,39 @@ def screen(chunk_size: int = 500) -> dict[str, Any]:
     return summary.as_dict()
 
 
+def _booking_policy(start: datetime, days: int) -> Policy:
+    """Interviews are booked from the day after `start`, `days` days ahead."""
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    return Policy(
+        window_start=midnight + timedelta(days=1), window_end=midnight + timedelta(days=1 + days)
+    )
+
+
 def schedule(now: str | None = None, days: int = SCHEDULE_DAYS) -> dict[str, Any]:
-    """Book the shortlisted applications inside DingTalk working time of the interviewer pool
+    """Book the shortlisted applications inside DingTalk working time of their job's panel
     (`now`: ISO time, default the wall clock; the window starts the next day)."""
     start = datetime.fromisoformat(now) if now else datetime.now(UTC)
-    policy = Policy(
-        window_start=start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1),
-        window_end=start.replace(hour=0, minute=0, second=0, microsecond=0)
-        + timedelta(days=1 + days),
-    )
+    policy = _booking_policy(start, days)
     ledger = Ledger.open()
     applications = shortlisted_applications(ledger)
     if not applications:
         return {"requested": 0}
+    profiles = JobProfiles.load()
     dingtalk = get_connector("dingtalk").hook_class()()
     room = get_connector("interview_room").hook_class()()
     try:
         people = dingtalk.get_conn()
         try:
-            pool = sorted(people.onjob_userids())[:INTERVIEWER_POOL]
-            busy = people.busy_intervals(pool, policy.window_start, policy.window_end)
+            panels = interviewer_panels(
+                ledger,
+                {a["job_id"] for a in applications},
+                profiles,
+                people,
+                cap=INTERVIEWER_POOL,
+            )
+            busy = people.busy_intervals(
+                panel_members(panels), policy.window_start, policy.window_end
+            )
         except RetriableError as exc:
             # No calendars, no slots: the shortlisted wait for the next run; the rest of the
             # run (invitations booked before, every push) goes on.
@@ -309,12 +333,73 @@ def schedule(now: str | None = None, days: int = SCHEDULE_DAYS) -> dict[str, Any
             room_url=f"{door.base_url}/room",
             link_secret=door.link_secret,
             now=start,
+            panels=panels,
         )
     finally:
         dingtalk.close()
         room.close()
     log.info("schedule: %s", summary.as_dict())
     return summary.as_dict()
+
+
+def reschedule(now: str | None = None, days: int = SCHEDULE_DAYS) -> dict[str, Any]:
+    """Move the booked interviews whose interviewers' DingTalk shifts or leave changed since
+    booking, each within its job's panel, and queue the candidates' reschedule notices (`now`:
+    ISO time, default the wall clock; busy time is read from then to the booking window's end)."""
+    start = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    policy = _booking_policy(start, days)
+    ledger = Ledger.open()
+    booked = booked_interviews(ledger, now=start, until=policy.window_end)
+    if not booked:
+        return {"interviews": 0}
+    profiles = JobProfiles.load()
+    dingtalk = get_connector("dingtalk").hook_class()()
+    room = get_connector("interview_room").hook_class()()
+    try:
+        people = dingtalk.get_conn()
+        door = room.get_conn()
+        try:
+            jobs = application_jobs(ledger, [i.application_id for i in booked])
+            panels = interviewer_panels(
+                ledger, set(jobs.values()), profiles, people, cap=INTERVIEWER_POOL
+            )
+            who = {p for i in booked for p in i.interviewer_ids} | set(panel_members(panels))
+            busy = people.busy_intervals(sorted(who), start, policy.window_end)
+            summary = reschedule_interviews(
+                ledger=ledger,
+                busy={k: [b.as_dict() for b in v] for k, v in busy.items()},
+                policy=policy,
+                recipients=_dingtalk_recipient(ledger, people),
+                room_url=f"{door.base_url}/room",
+                link_secret=door.link_secret,
+                now=start,
+                panels=panels,
+            )
+        except RetriableError as exc:
+            # Nothing was moved or written: the next run reads the calendars again.
+            log.warning("reschedule: DingTalk is down (%s); %d wait", exc, len(booked))
+            return {"interviews": len(booked), "deferred": len(booked)}
+    finally:
+        dingtalk.close()
+        room.close()
+    log.info("reschedule: %s", summary.as_dict())
+    return summary.as_dict()
+
+
+def _dingtalk_recipient(ledger: Ledger, people: Any) -> Callable[[str], str | None]:
+    """Candidate id -> the DingTalk userid of one of their mobiles (None: not in the company's
+    DingTalk, an external candidate), as the invite step finds it."""
+
+    def recipient(candidate_id: str) -> str | None:
+        found = ledger.get_records([candidate_id])
+        for phone in (found[0].payload.get("phones") or []) if found else []:
+            try:
+                return people.userid_by_mobile(str(phone))
+            except RecordRejected:
+                continue
+        return None
+
+    return recipient
 
 
 def invite() -> dict[str, Any]:

@@ -128,6 +128,7 @@ class Schedule:
         self.ids: list[str] = [person.id for person in people]
         self.index: dict[str, int] = {name: n for n, name in enumerate(self.ids)}
         self.everyone: list[int] = list(range(len(people)))
+        self._pools: dict[tuple[str, ...], list[int]] = {}
         self.free_starts: list[list[int]] = []
         self.free_ends: list[list[int]] = []
         self.masks: list[int] = []
@@ -158,9 +159,13 @@ class Schedule:
     # ----------------------------------------------------------------- requests
 
     def pool(self, request: SlotRequest) -> list[int]:
-        """Indexes of the request's eligible interviewers; unknown ids are an input error."""
+        """Indexes of the request's eligible interviewers; unknown ids are an input error.
+        Each distinct list is resolved once: the candidates of one job share its panel."""
         if not request.interviewer_ids:
             return self.everyone
+        pool = self._pools.get(request.interviewer_ids)
+        if pool is not None:
+            return pool
         unknown = [name for name in request.interviewer_ids if name not in self.index]
         if unknown:
             raise SchedulingInputError(
@@ -168,7 +173,10 @@ class Schedule:
                 "interviewer_ids",
                 f"unknown interviewer(s): {', '.join(sorted(unknown))}",
             )
-        return sorted(self.index[name] for name in request.interviewer_ids)
+        pool = self._pools[request.interviewer_ids] = sorted(
+            self.index[name] for name in request.interviewer_ids
+        )
+        return pool
 
     def allowed(self, availability: Sequence[Interval]) -> int:
         """Grid starts whose slot lies in the availability (all of the grid if none given)."""

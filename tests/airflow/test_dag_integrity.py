@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,14 +97,32 @@ def test_interview_results_pushes_every_system_that_takes_results_in_its_pool() 
         assert pools[f"push_{system}"] == pool_name(system)
 
 
+def test_candidate_flow_reschedules_between_schedule_and_invite() -> None:
+    upstream = task_upstreams("candidate_flow")
+    assert upstream["schedule"] == ["screen"]
+    assert upstream["reschedule"] == ["schedule"]
+    assert upstream["invite"] == ["reschedule"]
+
+
+def task_upstreams(dag_id: str) -> dict[str, list[str]]:
+    """Task id -> its upstream task ids (sorted) in `dags/<dag_id>.py`'s DAG, parsed in a
+    fresh interpreter."""
+    return _probe_tasks(dag_id, "sorted(t.upstream_task_ids)")
+
+
 def task_pools(dag_id: str) -> dict[str, str]:
     """Task id -> pool of `dags/<dag_id>.py`'s DAG, parsed in a fresh interpreter."""
+    return _probe_tasks(dag_id, "t.pool")
+
+
+def _probe_tasks(dag_id: str, value: str) -> dict[str, Any]:
+    """Task id -> `value` (an expression of the task `t`) over `dags/<dag_id>.py`'s DAG."""
     probe = (
         "import json, importlib.util, sys\n"
         "spec = importlib.util.spec_from_file_location('f', sys.argv[1])\n"
         "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
         f"dag = m.{dag_id}_dag\n"
-        "print(json.dumps({t.task_id: t.pool for t in dag.tasks}))\n"
+        f"print(json.dumps({{t.task_id: {value} for t in dag.tasks}}))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", probe, str(REPO_ROOT / "dags" / f"{dag_id}.py")],

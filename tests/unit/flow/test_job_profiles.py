@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hrhub.flow.job_profiles import JOBS_DIR_ENV, JobProfiles
+from hrhub.flow.job_profiles import JOBS_DIR_ENV, InterviewerPanel, JobProfiles
 from hrhub.scoring.screening.profile import ProfileError
 
 GOOD = """\
@@ -83,3 +83,45 @@ def test_one_title_in_two_profiles_is_refused(tmp_path: Path) -> None:
 def test_a_missing_directory_says_how_to_point_at_one(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match=JOBS_DIR_ENV):
         JobProfiles.load(tmp_path / "nowhere")
+
+
+def test_an_interviewer_panel_loads_and_is_optional(tmp_path: Path) -> None:
+    write(tmp_path, "cs", GOOD + 'interviewers: {departments: [3, 3], userids: ["0123"]}\n')
+    write(tmp_path, "pm", GOOD.replace("[客服主管, 客服经理]", "[Product Manager]"))
+    profiles = JobProfiles.load(tmp_path)
+    panel = profiles.for_title("客服主管").interviewers
+    assert panel == InterviewerPanel(departments=(3,), userids=("0123",))
+    assert profiles.for_title("Product Manager").interviewers is None
+
+
+def test_the_shipped_panels_name_departments_the_dingtalk_sandbox_has() -> None:
+    from connectors.dingtalk.sim_data import DEPARTMENTS
+
+    panels = [p.interviewers for p in JobProfiles.load().profiles]
+    named = [panel for panel in panels if panel is not None]
+    assert named and None in panels, "some jobs name a panel, others keep the default"
+    for panel in named:
+        assert set(panel.departments) <= set(DEPARTMENTS)
+
+
+@pytest.mark.parametrize(
+    ("section", "says"),
+    [
+        ("interviewers: [2]", "field 'interviewers' must be a mapping"),
+        ("interviewers:", "field 'interviewers' must be a mapping"),
+        ("interviewers: {teams: [2]}", "field 'interviewers' has unknown field(s) teams"),
+        ("interviewers: {departments: [研发部]}", "field 'interviewers.departments'"),
+        ("interviewers: {departments: [0]}", "field 'interviewers.departments'"),
+        ("interviewers: {departments: 2}", "field 'interviewers.departments'"),
+        ("interviewers: {userids: [123456]}", "field 'interviewers.userids'"),
+        ('interviewers: {userids: [""]}', "field 'interviewers.userids'"),
+        ("interviewers: {departments: [], userids: []}", "names no department and no userid"),
+    ],
+)
+def test_a_broken_interviewer_panel_names_the_file_and_the_field(
+    tmp_path: Path, section: str, says: str
+) -> None:
+    path = write(tmp_path, "broken", GOOD + section + "\n")
+    with pytest.raises(ProfileError) as caught:
+        JobProfiles.load(tmp_path)
+    assert str(path) in str(caught.value) and says in str(caught.value)
