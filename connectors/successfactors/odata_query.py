@@ -323,6 +323,22 @@ class _Node:
     desc: str  # for error messages
     pos: int
     const: bool = False  # a literal: the same value for every record
+    prop: str | None = None  # a property of the record itself (not through a navigation)
+    # `prop` equal to one of these values, and nothing else: the rows can be looked up
+    lookup: tuple[str, frozenset[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A compiled $filter. `lookup` is (property, values) when the filter only asks for
+    records whose property equals one of the values (`key in (...)`, `key eq 5`): a store
+    with an index can fetch those rows instead of testing every record."""
+
+    test: Callable[[dict], bool]
+    lookup: tuple[str, frozenset[Any]] | None = None
+
+    def __call__(self, record: dict) -> bool:
+        return self.test(record)
 
 
 def _norm(value: Any) -> Any:
@@ -386,13 +402,13 @@ class _FilterParser:
         return _bad(f"Syntax error at position {tok.pos}: {what}, found {found}")
 
     # -- grammar
-    def parse(self) -> Callable[[dict], bool]:
+    def parse(self) -> Predicate:
         node = self.expr()
         if self.peek().kind != "eof":
             raise self.error(self.peek(), "expected 'and', 'or' or end of $filter")
         self.need_bool(node)
         ev = node.ev
-        return lambda record: _truth(ev(record)) is True
+        return Predicate(lambda record: _truth(ev(record)) is True, node.lookup)
 
     def expr(self) -> _Node:
         self.depth += 1
@@ -517,7 +533,11 @@ class _FilterParser:
                 _compare(name, a, b) for a, b in itertools.product(_candidates(lv), _candidates(rv))
             )
 
-        return _Node("Edm.Boolean", ev, f"{left.desc} {name} {right.desc}", left.pos)
+        lookup = None
+        if name == "eq" and left.prop and right.const and right.ev({}) is not None:
+            lookup = (left.prop, frozenset({_norm(right.ev({}))}))
+        desc = f"{left.desc} {name} {right.desc}"
+        return _Node("Edm.Boolean", ev, desc, left.pos, lookup=lookup)
 
     def membership(self, op: _Tok, left: _Node, items: list[_Node]) -> _Node:
         fake_eq = _Tok("ident", "eq", op.pos)
@@ -532,7 +552,8 @@ class _FilterParser:
             def ev_set(r: dict) -> bool:
                 return any(_norm(a) in wanted for a in _candidates(lev(r)))
 
-            return _Node("Edm.Boolean", ev_set, f"{left.desc} in (...)", left.pos)
+            lookup = (left.prop, wanted) if left.prop else None
+            return _Node("Edm.Boolean", ev_set, f"{left.desc} in (...)", left.pos, lookup=lookup)
 
         def ev(r: dict) -> bool:
             values = [e(r) for e in evs]
@@ -550,7 +571,9 @@ class _FilterParser:
                     f"use {name}/<property>"
                 )
             prop = self.filterable(self.entity, name)
-            return _Node(prop.edm_type, lambda r: r.get(name), f"property {name}", tok.pos)
+            return _Node(
+                prop.edm_type, lambda r: r.get(name), f"property {name}", tok.pos, prop=name
+            )
         if len(parts) != 2 or parts[1] == "*":
             raise _bad(f"Unsupported property path {tok.text} at position {tok.pos}")
         nav = self.entity.nav(parts[0])
@@ -648,16 +671,14 @@ def _target(nav: Nav) -> EntitySetDef:
     return ENTITY_SETS[nav.target]
 
 
-def parse_filter(
-    text: str, entity: EntitySetDef, resolve: NavResolver | None = None
-) -> Callable[[dict], bool]:
+def parse_filter(text: str, entity: EntitySetDef, resolve: NavResolver | None = None) -> Predicate:
     """Compile ``$filter`` for ``entity`` into a predicate over records.
 
     ``resolve(record, nav)`` lets paths like ``jobAppStatus/appStatusName`` reach related
     records; without it such paths are refused. Blank text matches everything.
     """
     if not text.strip():
-        return lambda _record: True
+        return Predicate(lambda _record: True)
     return _FilterParser(text, entity, resolve).parse()
 
 

@@ -46,7 +46,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
@@ -992,13 +992,36 @@ class SuccessFactorsSimulator(SimulatorServer):
             return cached
         predicate = parse_filter(filter_text, set_def, self._resolve)
         orderby = parse_orderby(order_text, set_def) if order_text.strip() else []
-        rows = [r for r in self._ordered_rows(set_def.name) if predicate(r)]
+        found = self._looked_up(set_def.name, predicate.lookup) if predicate.lookup else None
+        candidates = found if found is not None else self._ordered_rows(set_def.name)
+        rows = [r for r in candidates if predicate(r)]
         if orderby:
             rows = sort_records(rows, orderby)
         self._query_cache[cache_key] = rows
         while len(self._query_cache) > 16:
             self._query_cache.popitem(last=False)
         return rows
+
+    def _looked_up(
+        self, set_name: str, lookup: tuple[str, frozenset[Any]]
+    ) -> list[dict[str, Any]] | None:
+        """The rows whose `column` holds one of `values`, in key order, from the table's key or
+        an index, as a database serves `key in (...)`; None when a scan must decide (dates
+        compare by instant, not by their stored form)."""
+        column, values = lookup
+        if any(isinstance(v, date) for v in values):
+            return None
+        table = self.tables[set_name]
+        if (STORAGE_KEYS.get(set_name) or ENTITY_SETS[set_name].key) == (column,):
+            keys = {(v,) for v in values if (v,) in table}
+        else:
+            index = self._index(set_name, column)
+            keys = {k for v in values for k in index.get(v, ())}
+        try:
+            ordered = sorted(keys, key=_sortable_key if set_name in self._unordered else None)
+        except TypeError:
+            ordered = sorted(keys, key=_sortable_key)
+        return [table[k] for k in ordered]
 
     def _window(self, set_def: EntitySetDef, req: Request) -> tuple[list[dict[str, Any]], int]:
         """The rows $skip/$top select (recomputed per request, so they shift under change,
