@@ -76,6 +76,7 @@ def run_flow(report: Report, label: str) -> list[tuple[str, int, float]]:
         ),
         ("screen", tasks.screen, lambda done: int(done["considered"])),
         ("schedule", tasks.schedule, lambda done: int(done.get("requested", 0))),
+        ("reschedule", tasks.reschedule, lambda done: int(done.get("interviews", 0))),
         ("invite", tasks.invite, lambda done: int(done["interviews"])),
         *(
             (f"push {system}", lambda system=system: tasks.push_writes(system), _claimed)
@@ -141,6 +142,10 @@ def flow_incremental(candidates: int = 20_000, *, report: Report) -> Result:
     with flow_world(candidates) as (servers, _):
         sf = servers["successfactors"]
         full = run_flow(report, "full run")
+        # The full run leaves work for the next one by design (bookings beyond the
+        # interviewers' capacity wait, `next_run`): a catch-up run does it, so the measured run
+        # holds only what the 1% change causes.
+        catch_up = run_flow(report, "catch-up run")
         keys = sorted(sf.tables["JobApplication"])
         changed = keys[:: max(1, round(1 / INCREMENTAL_SHARE))]
         report(f"changing {len(changed):,} of {len(keys):,} applications")
@@ -148,12 +153,14 @@ def flow_incremental(candidates: int = 20_000, *, report: Report) -> Result:
             sf.touch("JobApplication", key)
         again = run_flow(report, "incremental run")
     first = rate_row("full", "full run", len(keys), sum(s for _, _, s in full))
+    backlog = sum(n for name, n, _ in catch_up if name == "schedule")
+    caught = rate_row("catch-up", "catch-up run", backlog, sum(s for _, _, s in catch_up))
     second = rate_row("incremental", "1% changed", len(changed), sum(s for _, _, s in again))
     share = second["seconds"] / first["seconds"]
     return result(
         "flow_incremental",
         title=f"incremental run, {len(changed):,} of {len(keys):,} applications changed",
-        contenders=[first, second],
+        contenders=[first, caught, second],
         ratios=[
             {
                 **ratio(second, first, metric="seconds", threshold=0.03, higher_is_better=False),
@@ -165,6 +172,9 @@ def flow_incremental(candidates: int = 20_000, *, report: Report) -> Result:
         source={"candidates": candidates},
         notes=[
             f"the incremental run took {share:.1%} of the full run",
+            f"a catch-up run between them booked the {backlog:,} shortlisted applications the "
+            "full run left for the next run (interviewer capacity), so the measured run holds "
+            "only the change's work",
             "a change is a UI edit: lastModifiedDateTime moves, so the next extract reads the "
             "record again; the ledger compares content and the flow does no work twice",
         ],

@@ -19,7 +19,7 @@ from connectors._core.registry import get_connector, registry
 from hrhub.flow.daily import daily_report as report_step
 from hrhub.flow.extract import extract_stream, planned_streams
 from hrhub.flow.hire import onboard_hires as hire_step
-from hrhub.flow.invite import invite_booked
+from hrhub.flow.invite import InviteSummary, invite_booked
 from hrhub.flow.job_profiles import JobProfiles
 from hrhub.flow.lineage import OperationRecorder, emit_extract_lineage, emit_push_lineage
 from hrhub.flow.onboard import CHECKIN_OPERATIONS, first_week_checkins
@@ -37,6 +37,7 @@ from hrhub.flow.score import score_interviews as score_step
 from hrhub.flow.screen import screen_applications, screen_processes
 from hrhub.flow.verify import verify_target
 from hrhub.ledger import Ledger, StagedRecord
+from hrhub.models import Interview, Stage
 from hrhub.scheduling import Policy
 
 log = logging.getLogger(__name__)
@@ -403,12 +404,19 @@ def _dingtalk_recipient(ledger: Ledger, people: Any) -> Callable[[str], str | No
 
 
 def invite() -> dict[str, Any]:
-    """Queue the order, status and notice of every newly booked interview."""
+    """Queue the order, status and notice of every newly booked interview; DingTalk is
+    connected to only when there is someone to look up (a run with nothing booked asks
+    nothing)."""
+    ledger = Ledger.open()
+    if not ledger.ids_in_stage(Interview.entity, Stage.EXTRACTED.value, limit=1):
+        summary = InviteSummary()  # nothing booked since the last run: no profiles, no DingTalk
+        log.info("invite: %s", summary.as_dict())
+        return summary.as_dict()
     dingtalk = get_connector("dingtalk").hook_class()()
     try:
-        people = dingtalk.get_conn()
 
         def recipient(candidate: dict[str, Any]) -> str | None:
+            people = dingtalk.get_conn()  # the hook keeps its client: connected once
             for phone in candidate.get("phones") or []:
                 try:
                     return people.userid_by_mobile(str(phone))
@@ -416,7 +424,7 @@ def invite() -> dict[str, Any]:
                     continue
             return None
 
-        summary = invite_booked(Ledger.open(), profiles=JobProfiles.load(), recipient=recipient)
+        summary = invite_booked(ledger, profiles=JobProfiles.load(), recipient=recipient)
     finally:
         dingtalk.close()
     log.info("invite: %s", summary.as_dict())

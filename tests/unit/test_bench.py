@@ -283,7 +283,7 @@ def check_flow(result: Result, candidates: int) -> None:
 def check_incremental(result: Result, candidates: int) -> None:
     check_shape(result)
     rows = by_contender(result)
-    assert list(rows) == ["full", "incremental"]
+    assert list(rows) == ["full", "catch-up", "incremental"]
     params = result["params"]
     assert params["candidates"] == candidates
     assert rows["full"]["rows"] == params["applications"]
