@@ -5,9 +5,9 @@ same for both) on SQLite in a fresh AIRFLOW_HOME each, against a fresh sandbox e
 alike (SuccessFactors with N candidates; the DAG's other systems beside it):
 
 - hub: `candidate_flow` from dags/, with the steps after the comparable work marked successful
-  instead of run (`--mark-success-pattern`: schedule, invite, report and the pushes to the other
-  systems). What runs: extract of every registered source stream, screen (resumes read in bulk),
-  push_successfactors (the shortlisted applications' status). hrhub also extracts the
+  instead of run (`--mark-success-pattern`: schedule, reschedule, invite, report and the pushes
+  to the other systems). What runs: extract of every registered source stream, screen (resumes
+  read in bulk), push_successfactors (the shortlisted applications' status). hrhub also extracts the
   candidates and the other systems' streams and keeps its ledger: extra work in its time.
 - httphook: `hrhub/bench/peer_dags/per_candidate_screening.py`, the way the flow is written by
   hand today: a mapped task per application reading it with its resume through HttpHook and
@@ -48,7 +48,7 @@ PEER_DAG = "per_candidate_screening"
 PEER_FILE = Path(__file__).with_name("peer_dags") / f"{PEER_DAG}.py"
 PEER_CONN_ID = "successfactors_http"
 # candidate_flow's tasks past extract, screen and the SuccessFactors push: marked successful.
-HUB_SKIPPED = r"^(schedule|invite|report|push_(?!successfactors$)\w+)$"
+HUB_SKIPPED = r"^(schedule|reschedule|invite|report|push_(?!successfactors$)\w+)$"
 SCORE_TOLERANCE = 1e-9  # fit scores compared as floats written to JSON and read back
 MAX_MAP_LENGTH = 100_000  # Airflow's default (1,024) refuses one task per application at volume
 OPTIONS = {
@@ -317,8 +317,9 @@ def _result(candidates: int, hub: Run, peer: Run) -> Result:
             "both through `airflow dags test` (in-process, no executor) on SQLite, fresh "
             "AIRFLOW_HOME and fresh simulators each; wall time includes Airflow's start and "
             "DAG parsing",
-            "hub: extract + screen + push_successfactors of candidate_flow (schedule, invite, "
-            "report and the other pushes marked successful, not run); it also extracts the "
+            "hub: extract + screen + push_successfactors of candidate_flow (schedule, "
+            "reschedule, invite, report and the other pushes marked successful, not run); it "
+            "also extracts the "
             "candidates and the other systems' streams and keeps its ledger",
             f"httphook: {peer.task_instances:,} task runs against hub's {hub.task_instances:,}; "
             f"SuccessFactors requests {sum(peer.calls.values()):,} vs "
