@@ -7,7 +7,7 @@ import of connectors, pydantic models or the ledger.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -393,14 +393,20 @@ def _dingtalk_recipient(ledger: Ledger, people: Any) -> Callable[[str], str | No
 
     def recipient(candidate_id: str) -> str | None:
         found = ledger.get_records([candidate_id])
-        for phone in (found[0].payload.get("phones") or []) if found else []:
-            try:
-                return people.userid_by_mobile(str(phone))
-            except RecordRejected:
-                continue
-        return None
+        return _userid_of(people, found[0].payload) if found else None
 
     return recipient
+
+
+def _userid_of(people: Any, candidate: Mapping[str, Any]) -> str | None:
+    """The DingTalk userid of one of a candidate's mobiles; None when none is in the company's
+    DingTalk (an external candidate: their own system carries the message)."""
+    for phone in candidate.get("phones") or []:
+        try:
+            return people.userid_by_mobile(str(phone))
+        except RecordRejected:
+            continue
+    return None
 
 
 def invite() -> dict[str, Any]:
@@ -416,13 +422,8 @@ def invite() -> dict[str, Any]:
     try:
 
         def recipient(candidate: dict[str, Any]) -> str | None:
-            people = dingtalk.get_conn()  # the hook keeps its client: connected once
-            for phone in candidate.get("phones") or []:
-                try:
-                    return people.userid_by_mobile(str(phone))
-                except RecordRejected:  # not in the company's DingTalk: an external candidate
-                    continue
-            return None
+            # The hook keeps its client: DingTalk is connected to once, at the first lookup.
+            return _userid_of(dingtalk.get_conn(), candidate)
 
         summary = invite_booked(ledger, profiles=JobProfiles.load(), recipient=recipient)
     finally:
