@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -19,18 +18,10 @@ from hrhub.bench.interviews import interview_order, room_client
 from hrhub.flow.extract import extract_stream
 from hrhub.ledger import Ledger
 from hrhub.models import InterviewAnalysis
+from tests.integration.flow_score.world import Clock
 
 SYSTEM, STREAM = "interview_room", "interview_analyses"
-START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC).timestamp()
 SESSIONS = 6  # completing 10 s apart: all inside the stream's 300 s overlap window
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -49,13 +40,6 @@ def room(clock: Clock) -> Iterator[InterviewRoomSimulator]:
 @pytest.fixture
 def client(room: InterviewRoomSimulator) -> InterviewRoomClient:
     return room_client(room)
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    store = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}")
-    yield store
-    store.close()
 
 
 def complete(
