@@ -426,6 +426,13 @@ class Job(CanonicalRecord):
     department: str | None = Field(None, description="Department id or name in the source.")
     location: str | None = Field(None, description="Work location, e.g. 上海.")
     hiring_manager_ids: list[str] = Field(default_factory=list, description="Manager user ids.")
+    recruiter_ids: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Recruiter user ids: who owns the requisition "
+            "(SuccessFactors JobRequisition `recruiter`)."
+        ),
+    )
     required_skills: list[str] = Field(default_factory=list, description="Skills screened for.")
     min_years_experience: float | None = Field(None, ge=0, description="Minimum years.")
     screening_weights: ScreeningWeights = Field(

@@ -10,12 +10,15 @@ Records are plain dicts keyed by property name. ``EntitySetDef.hidden`` names li
 record may carry that the API never shows (SAP keeps them server-side, e.g. which application an
 audit-trail row belongs to); navigation joins may use them, responses must drop them.
 A ``Nav`` with ``computed=True`` joins nothing: the server builds its records from the source
-record (a resume Attachment is made from its application), so it has no ``on`` columns.
+record (a resume Attachment is made from its application), so it has no ``on`` columns. A
+``Nav`` with ``where`` keeps only the joined records holding fixed values: JobRequisition's
+``recruiter`` and ``hiringManager`` are its operators in one role each.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from connectors.successfactors.odata_query import ODataError
 
@@ -24,6 +27,7 @@ __all__ = [
     "EDM_TYPES",
     "ENTITY_SETS",
     "NAMESPACE",
+    "OPERATOR_ROLES",
     "PICKLISTS",
     "EntitySetDef",
     "Nav",
@@ -70,6 +74,8 @@ class Nav:
     ``computed``: no join; the server derives the target records from the source record and
     ``on`` is empty. ``documented=False``: SAP's public EDMX of the owning set does not have
     this navigation (it comes from another SAP API), like ``EntitySetDef.documented``.
+    ``where`` pairs are (target column, value) every joined record must also hold: several
+    navigations can share one target set and split it (operators by role).
     """
 
     name: str
@@ -79,6 +85,7 @@ class Nav:
     relationship: str | None = None
     computed: bool = False
     documented: bool = True
+    where: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -510,6 +517,10 @@ _ASSESSMENT_REPORT = EntitySetDef(
 
 # --- undocumented sets: no public EDMX; modelled on the dossier (hr-system-apis.md §1.2) ---
 
+# JobRequisition's operator navigations modelled, and the operatorRole letter each keeps
+# (see JobRequisitionOperator below).
+OPERATOR_ROLES: dict[str, str] = {"recruiter": "R", "hiringManager": "G"}
+
 _JOB_REQUISITION = EntitySetDef(
     "JobRequisition",
     key=("jobReqId",),
@@ -527,6 +538,63 @@ _JOB_REQUISITION = EntitySetDef(
         _p("createdDateTime", DTO, "----FS", nullable=False, label="Created Date"),
         _p("lastModifiedDateTime", DTO, "----FS", nullable=False, label="Last Modified Date"),
     ),
+    navs=(
+        Nav(
+            "hiringManager",
+            "JobRequisitionOperator",
+            many=True,
+            on=(("jobReqId", "jobReqId"),),
+            where=(("operatorRole", OPERATOR_ROLES["hiringManager"]),),
+        ),
+        Nav(
+            "recruiter",
+            "JobRequisitionOperator",
+            many=True,
+            on=(("jobReqId", "jobReqId"),),
+            where=(("operatorRole", OPERATOR_ROLES["recruiter"]),),
+        ),
+    ),
+    documented=False,
+)
+
+# The people on a requisition, one row per person and role: what JobRequisition's operator
+# navigations (`recruiter`, `hiringManager`, ...) expand to, a to-many list each. No public
+# EDMX; the entity name, property names, Edm types and the key (jobReqId, operatorRole) follow
+# SAP's generated SuccessFactors client (robypag/sdk-gen-sfsf,
+# src/odata-client/sfo-data-service/JobRequisitionOperator.ts and JobRequisition.ts, dossier
+# [S8]). operatorRole holds SAP's recruiting operator letter (SAP Learning, "Identifying
+# Recruiting Roles": R recruiter, G hiring manager, O originator, T coordinator, S sourcer,
+# W second recruiter, Q VP of staffing). SAP's key is not unique when a role has several people;
+# the simulator stores rows under a wider key. Flags are hrhub's reading: read-only here
+# (operators are set on the requisition form), filterable on who and which role.
+
+_JOB_REQ_OPERATOR = EntitySetDef(
+    "JobRequisitionOperator",
+    key=("jobReqId", "operatorRole"),
+    props=(
+        _p("jobReqId", I64, "----FS", nullable=False, label="Job Requisition Id"),
+        _p("operatorRole", STR, "----FS", nullable=False, label="Operator Role"),
+        _p("userName", STR, "----FS", nullable=False, label="Operator Username"),
+        _p("usersSysId", STR, "----FS", nullable=False, label="Operator Users Sys"),
+        _p("firstName", STR, "----FS", nullable=False, label="Operator First Name"),
+        _p("lastName", STR, "----FS", nullable=False, label="Operator Last Name"),
+        _p("email", STR, "----F-", nullable=False, label="Operator email id"),
+        _p("phone", STR, "------", nullable=False, label="Operator phone number"),
+        _p("fax", STR, "------", nullable=False, label="Operator fax"),
+        _p("isAdminSelected", BOOL, "----F-", nullable=False, label="Is Admin Selected"),
+        _p("adminSelectedUserToBeRemoved", BOOL, "------", label="AdminSelectedUserToBeRemoved"),
+    ),
+    navs=(
+        Nav(
+            "jobRequisition",
+            "JobRequisition",
+            many=False,
+            on=(("jobReqId", "jobReqId"),),
+        ),
+    ),
+    creatable=False,
+    updatable=False,
+    upsertable=False,
     documented=False,
 )
 
@@ -639,6 +707,7 @@ ENTITY_SETS: dict[str, EntitySetDef] = {
         _ASSESSMENT_ORDER,
         _ASSESSMENT_REPORT,
         _JOB_REQUISITION,
+        _JOB_REQ_OPERATOR,
         _INTERVIEW,
         _OVERALL_ASSESSMENT,
         _INDIVIDUAL_ASSESSMENT,
@@ -671,7 +740,7 @@ APPLICATION_STATUS_CODES: dict[str, int] = {
 
 def _check_model() -> None:
     """Fail at import if a nav points at a set, or a column, the model does not have, or a
-    computed nav names join columns (or a joined one none)."""
+    computed nav names join columns (or a joined one none) or filters."""
     for s in ENTITY_SETS.values():
         for n in s.navs:
             target = ENTITY_SETS.get(n.target)
@@ -686,6 +755,11 @@ def _check_model() -> None:
                     raise ValueError(f"{s.name}.{n.name}: no column {local}")
                 if not (target.has_prop(remote) or remote in target.hidden):
                     raise ValueError(f"{s.name}.{n.name}: no column {n.target}.{remote}")
+            if n.where and n.computed:
+                raise ValueError(f"{s.name}.{n.name}: a computed nav has no `where`")
+            for column, _ in n.where:
+                if not (target.has_prop(column) or column in target.hidden):
+                    raise ValueError(f"{s.name}.{n.name}: no column {n.target}.{column}")
         for p in s.props:
             if p.picklist is not None and p.edm_type not in (STR, I64, I32):
                 raise ValueError(f"{s.name}.{p.name}: picklist on {p.edm_type}")

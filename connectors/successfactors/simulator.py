@@ -15,6 +15,8 @@ API, so the connector and SAP's own pyodata client work against it as against a 
   updatable, status moves only through `appStatusSetItemId` with an audit trail;
 - auth: Basic `user@company` (LGN0010 when disabled) and the OAuth 2.0 SAML bearer flow
   (`/oauth/token`, `/oauth/validate`, LGN0006/LGN0007 on bad tokens);
+- who owns each requisition: JobRequisition's `recruiter` and `hiringManager` navigations, to-many
+  lists of `JobRequisitionOperator` rows (deferred unless `$expand`ed, as any navigation);
 - resumes as SAP keeps them, Foundation `Attachment`s: `JobApplication(<id>L)/resume` (also
   `JobApplication(applicationId=<id>L)/resume`) answers the attachment with its bytes base64
   in `fileContent`, or SAP's 404 when the application has none; a JobApplication read with
@@ -64,6 +66,7 @@ from connectors.successfactors import multipart, saml
 from connectors.successfactors.edm import (
     APPLICATION_STATUS_CODES,
     ENTITY_SETS,
+    OPERATOR_ROLES,
     PICKLISTS,
     EntitySetDef,
     Nav,
@@ -118,6 +121,8 @@ COMMENT_SOFT_LIMIT = 4000
 STORAGE_KEYS: dict[str, tuple[str, ...]] = {
     "JobApplicationStatus": ("appStatusSetId", "appStatusId"),
     "JobApplicationStatusLabel": ("appStatusId", "locale"),
+    # SAP keys operators by (jobReqId, operatorRole); a role may hold several people.
+    "JobRequisitionOperator": ("jobReqId", "operatorRole", "userName"),
 }
 # child set -> (child column, parent set, parent key): whose lastModifiedDateTime a write
 # to the child bumps as well.
@@ -216,6 +221,18 @@ EMPLOYERS = [
     "平安科技", "招商银行", "携程", "Accenture", "IBM中国", "SAP中国",
 ]  # fmt: skip
 SOURCES = ["Career Site", "LinkedIn", "BOSS直聘", "猎聘", "Employee Referral", "智联招聘"]
+# The tenant's users who own requisitions: (userName, firstName, lastName, email, phone).
+# recruiter01 also signs the seed's audit trail and comments (createdBy, commentator).
+RECRUITERS = [
+    ("recruiter01", "娜", "李", "li.na@corp.example.cn", "+86 21 6080 1001"),
+    ("recruiter02", "伟", "王", "wang.wei@corp.example.cn", "+86 21 6080 1002"),
+    ("recruiter03", "Emily", "Clark", "emily.clark@corp.example.cn", "+86 21 6080 1003"),
+]
+HIRING_MANAGERS = [
+    ("manager01", "强", "张", "zhang.qiang@corp.example.cn", "+86 21 6080 2001"),
+    ("manager02", "敏", "陈", "chen.min@corp.example.cn", "+86 21 6080 2002"),
+    ("manager03", "David", "Miller", "david.miller@corp.example.cn", "+86 21 6080 2003"),
+]
 
 
 def _utc_now() -> datetime:
@@ -450,6 +467,31 @@ class SuccessFactorsSimulator(SimulatorServer):
                 "createdDateTime": created,
                 "lastModifiedDateTime": modified,
             }
+            self._seed_operators(req_id)
+
+    def _seed_operators(self, req_id: int) -> None:
+        """One recruiter and one hiring manager per requisition, from the small pools above.
+
+        Drawn from a generator of their own (seed and requisition id): the main seed stream,
+        and so every other seeded record, stays as it was without operators."""
+        rng = random.Random(f"operators:{self.seed}:{req_id}")
+        table = self.tables["JobRequisitionOperator"]
+        for nav, pool in (("recruiter", RECRUITERS), ("hiringManager", HIRING_MANAGERS)):
+            user, first, last, email, phone = rng.choice(pool)
+            row = {
+                "jobReqId": req_id,
+                "operatorRole": OPERATOR_ROLES[nav],
+                "userName": user,
+                "usersSysId": user,
+                "firstName": first,
+                "lastName": last,
+                "email": email,
+                "phone": phone,
+                "fax": "",
+                "isAdminSelected": False,
+                "adminSelectedUserToBeRemoved": None,
+            }
+            table[self._skey("JobRequisitionOperator", row)] = row
 
     def _seed_candidates(self, rng: random.Random, count: int) -> None:
         """Candidates with background rows and ~1.5 applications each, in one pass."""
@@ -952,6 +994,8 @@ class SuccessFactorsSimulator(SimulatorServer):
         found = self._related(nav.target, remote, row.get(local))
         for local_col, remote_col in rest:
             found = [r for r in found if r.get(remote_col) == row.get(local_col)]
+        for column, value in nav.where:
+            found = [r for r in found if r.get(column) == value]
         return found
 
     def _computed(self, row: dict[str, Any], nav: Nav) -> list[dict[str, Any]]:

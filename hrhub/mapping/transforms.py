@@ -477,6 +477,39 @@ def collect(values: Any) -> list[Any]:
     return out
 
 
+def _check_pluck(key: str = "", **_: Any) -> None:
+    if not key:
+        raise TransformError("pluck needs a non-empty 'key'")
+
+
+@register_transform("pluck", check=_check_pluck)
+def pluck(value: Any, *, key: str) -> list[Any]:
+    """One key of each object in a list -> the list of its values, empty values and repeats
+    dropped: an expanded SAP to-many navigation (``recruiter.results``) -> the user ids in it.
+
+    An item that is not an object, or has no ``key`` at all, fails: a payload that changed
+    shape must not read as "nobody" (a requisition would lose its owners unnoticed).
+    """
+    if not isinstance(value, list | tuple):
+        raise _fail("pluck", f"expected a list of objects, got {type(value).__name__}", value)
+    out: list[Any] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise _fail("pluck", f"item {index} is a {type(item).__name__}, not an object:", item)
+        if key not in item:
+            raise TransformError(
+                f"pluck: item {index} has no key {key!r} (keys: {', '.join(map(str, item))})"
+            )
+        found = item[key]
+        if found is None or (isinstance(found, str) and not found.strip()):  # _skip, inlined
+            continue
+        if isinstance(found, dict | list | tuple | set):
+            raise _fail("pluck", f"item {index}'s {key!r} is a {type(found).__name__}:", found)
+        if found not in out:
+            out.append(found)
+    return out
+
+
 def _check_ref(system: str = "", entity: str = "", **_: Any) -> None:
     if not system or not entity:
         raise TransformError("ref needs 'system' and 'entity'")

@@ -107,6 +107,25 @@ def test_expand_and_navigation(server: SuccessFactorsSimulator, service: Service
     assert len(trail.get_entities().execute()) >= 1
 
 
+def test_requisition_recruiters_expand_and_navigate(
+    server: SuccessFactorsSimulator, service: Service
+) -> None:
+    recruiters = {
+        o["jobReqId"]: o["userName"]
+        for o in server.rows("JobRequisitionOperator")
+        if o["operatorRole"] == "R"
+    }
+    reqs = service.entity_sets.JobRequisition.get_entities().expand("recruiter").execute()
+    assert len(reqs) == server.count_stream("JobRequisition")
+    assert {r.jobReqId: [o.userName for o in r.recruiter] for r in reqs} == {
+        k: [v] for k, v in recruiters.items()
+    }
+    first = min(recruiters)
+    managers = service.entity_sets.JobRequisition.get_entity(first).nav("hiringManager")
+    [manager] = managers.get_entities().execute()
+    assert (manager.jobReqId, manager.operatorRole) == (first, "G")
+
+
 def test_create_merge_and_sap_errors(writable: tuple[SuccessFactorsSimulator, Service]) -> None:
     _, service = writable
     created = (

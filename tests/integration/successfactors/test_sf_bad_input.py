@@ -132,6 +132,28 @@ def test_an_unknown_requisition_state_waits_as_pending_instead_of_failing(sim, l
     assert pending
 
 
+def test_a_requisition_whose_recruiter_comes_back_unexpanded_is_dead_lettered(sim, ledger) -> None:
+    """The read asks for $expand=recruiter; a tenant answering with the deferred link instead
+    must not stage a requisition that looks as if nobody owned it."""
+    victim: dict[str, str] = {}
+
+    def defer_recruiter(url: str, body: dict) -> dict:
+        rows = body["d"]["results"]
+        if rows and not victim:
+            victim["id"] = rows[0]["jobReqId"]
+            uri = rows[0]["__metadata"]["uri"]
+            rows[0]["recruiter"] = {"__deferred": {"uri": f"{uri}/recruiter"}}
+        return body
+
+    client = client_with(sim, defer_recruiter)
+    summary = extract_stream("successfactors", "JobRequisition", client=client, ledger=ledger)
+    total = sim.count_stream("JobRequisition")
+    assert (summary.inserted, summary.dead_letters) == (total - 1, 1)
+    [dead] = ledger.dead_letters()
+    assert dead.record_id == f"successfactors:job:{victim['id']}"
+    assert dead.field == "recruiter_ids" and "recruiter.results" in dead.reason
+
+
 def test_write_of_an_unknown_picklist_value_is_refused_for_that_record_only(sim) -> None:
     client = client_with(sim, lambda url, body: body)
     apps = sim.rows("JobApplication")[:2]

@@ -120,6 +120,41 @@ def test_incremental_extract_stages_everything_once_and_ignores_touch_only_chang
     assert ledger.get_watermark("successfactors", "Candidate") > watermark
 
 
+def test_extracted_requisitions_name_their_recruiters(sim, ledger) -> None:
+    """The requisition read expands `recruiter` (and is otherwise the incremental read it was);
+    each staged Job carries its recruiters' user names, the owners the web views filter on."""
+    client = basic_client(sim, page_size=5)
+    asked: list[dict] = []
+    real = client.session.request
+
+    def request(method: str, url: str, **kwargs) -> requests.Response:
+        if "/odata/v2/JobRequisition" in url:
+            asked.append(dict(kwargs.get("params") or {}))
+        return real(method, url, **kwargs)
+
+    client.session.request = request
+    summary = extract_stream("successfactors", "JobRequisition", client=client, ledger=ledger)
+    total = sim.count_stream("JobRequisition")
+    assert (summary.inserted, summary.dead_letters) == (total, 0)
+    assert asked[0] == {
+        "$format": "json",
+        "paging": "snapshot",
+        "customPageSize": 5,
+        "$orderby": "lastModifiedDateTime asc",
+        "$expand": "recruiter",
+    }
+    owners: dict[str, list[str]] = {}
+    for operator in sim.rows("JobRequisitionOperator"):
+        if operator["operatorRole"] == "R":
+            owners.setdefault(f"successfactors:job:{operator['jobReqId']}", []).append(
+                operator["userName"]
+            )
+    assert len(owners) == total
+    staged = {r.canonical_id: r.payload["recruiter_ids"] for r in ledger.get_records(owners)}
+    assert staged == owners
+    assert len({name for names in staged.values() for name in names}) > 1
+
+
 def application_record(app: dict, stage: str) -> dict:
     return {
         "canonical_id": f"successfactors:application:{app['applicationId']}",

@@ -411,6 +411,86 @@ def test_deferred_and_single_navigation(big: SuccessFactorsSimulator) -> None:
         assert rows and "applicationId" not in rows[0]  # SAP keeps the link server-side
 
 
+RECRUITER_POOL = {"recruiter01", "recruiter02", "recruiter03"}
+
+
+def test_requisition_owners_are_deferred_unless_expanded(big: SuccessFactorsSimulator) -> None:
+    """JobRequisition's recruiter and hiringManager are navigations: a `__deferred` link
+    without $expand, a to-many `results` list of JobRequisitionOperator rows with it."""
+    with api(big) as s:
+        plain = s.get(odata(big, "JobRequisition"), timeout=TIMEOUT).json()["d"]["results"]
+        expanded = s.get(
+            odata(big, "JobRequisition"), params={"$expand": "recruiter"}, timeout=TIMEOUT
+        ).json()["d"]["results"]
+        followed = s.get(plain[0]["recruiter"]["__deferred"]["uri"], timeout=TIMEOUT).json()
+    assert len(plain) == len(expanded) == big.count_stream("JobRequisition")
+    for row in plain:
+        uri = row["__metadata"]["uri"]
+        assert row["recruiter"] == {"__deferred": {"uri": f"{uri}/recruiter"}}
+        assert row["hiringManager"] == {"__deferred": {"uri": f"{uri}/hiringManager"}}
+    owners = {}
+    for row in expanded:
+        [operator] = row["recruiter"]["results"]
+        assert operator["__metadata"]["type"] == "SFOData.JobRequisitionOperator"
+        assert (operator["jobReqId"], operator["operatorRole"]) == (row["jobReqId"], "R")
+        assert operator["userName"] in RECRUITER_POOL and operator["email"].endswith(".cn")
+        assert "__deferred" in row["hiringManager"], "only what $expand names is expanded"
+        owners[row["jobReqId"]] = operator["userName"]
+    assert len(set(owners.values())) > 1, "requisitions are spread over the recruiters"
+    [first] = followed["d"]["results"]
+    assert first == expanded[0]["recruiter"]["results"][0]
+
+
+def test_requisition_owners_with_select_filter_and_a_wrong_name(
+    big: SuccessFactorsSimulator,
+) -> None:
+    operators = big.rows("JobRequisitionOperator")
+    managers = {str(o["jobReqId"]): o["userName"] for o in operators if o["operatorRole"] == "G"}
+    owned = sorted(str(o["jobReqId"]) for o in operators if o["userName"] == "recruiter01")
+    with api(big) as s:
+        picked = s.get(
+            odata(big, "JobRequisition"),
+            params={
+                "$select": "jobReqId,recruiter/userName,hiringManager",
+                "$expand": "recruiter,hiringManager",
+            },
+            timeout=TIMEOUT,
+        ).json()["d"]["results"]
+        mine = s.get(
+            odata(big, "JobRequisition"),
+            params={"$filter": "recruiter/userName eq 'recruiter01'", "$select": "jobReqId"},
+            timeout=TIMEOUT,
+        ).json()["d"]["results"]
+        typo = s.get(
+            odata(big, "JobRequisition"), params={"$expand": "recruiters"}, timeout=TIMEOUT
+        )
+    for row in picked:
+        assert set(row) == {"__metadata", "jobReqId", "recruiter", "hiringManager"}
+        [recruiter] = row["recruiter"]["results"]
+        assert set(recruiter) == {"__metadata", "userName"}
+        [manager] = row["hiringManager"]["results"]
+        assert (manager["operatorRole"], manager["userName"]) == ("G", managers[row["jobReqId"]])
+    assert owned and sorted(r["jobReqId"] for r in mine) == owned
+    assert (typo.status_code, error_code(typo)) == (400, "COE_PROPERTY_NOT_FOUND")
+    assert "JobRequisition/recruiters" in error_text(typo)
+
+
+def test_requisition_owners_are_seeded_from_the_pools_deterministically() -> None:
+    one = SuccessFactorsSimulator(candidates=5, requisitions=12, seed=5, as_of=AS_OF)
+    two = SuccessFactorsSimulator(candidates=5, requisitions=12, seed=5, as_of=AS_OF)
+    operators = one.rows("JobRequisitionOperator")
+    assert operators == two.rows("JobRequisitionOperator")
+    by_role = {role: [o for o in operators if o["operatorRole"] == role] for role in "RG"}
+    reqs = sorted(r["jobReqId"] for r in one.rows("JobRequisition"))
+    for role, rows in by_role.items():
+        assert sorted(o["jobReqId"] for o in rows) == reqs, f"one {role} per requisition"
+    assert {o["userName"] for o in by_role["R"]} <= RECRUITER_POOL
+    assert not {o["userName"] for o in by_role["G"]} & RECRUITER_POOL
+    # A requisition's owners depend on the seed and its id, not on how many are seeded.
+    fewer = SuccessFactorsSimulator(candidates=5, requisitions=6, seed=5, as_of=AS_OF)
+    assert fewer.rows("JobRequisitionOperator") == [o for o in operators if o["jobReqId"] <= 1006]
+
+
 def test_key_addressing_forms(big: SuccessFactorsSimulator) -> None:
     with api(big) as s:
         for key in ("100001L", "candidateId=100001L", "100001", "candidateId=100001"):

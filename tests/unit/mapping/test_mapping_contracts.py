@@ -177,6 +177,19 @@ def test_successfactors_requisitions() -> None:
     assert_fits("successfactors/job.json", rows)
 
 
+def test_successfactors_requisitions_as_served_with_operators_deferred_or_expanded() -> None:
+    from connectors.successfactors.edm import ENTITY_SETS
+    from connectors.successfactors.simulator import SuccessFactorsSimulator
+
+    sim = SuccessFactorsSimulator(candidates=1, requisitions=4, as_of=datetime(2024, 6, 1))
+    requisition = ENTITY_SETS["JobRequisition"]
+    rows = sim.tables["JobRequisition"].values()
+    for expand in ([], ["recruiter"], ["recruiter", "hiringManager"]):
+        served = [sim._render(requisition, row, None, expand, "https://sf.test") for row in rows]
+        assert all(("results" in r["recruiter"]) == ("recruiter" in expand) for r in served)
+        assert_fits("successfactors/job.json", served)
+
+
 # --- SAP's EDMX and NC's WSDL ------------------------------------------------------------------
 
 

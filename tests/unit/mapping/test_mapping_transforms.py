@@ -30,7 +30,7 @@ def test_registry_holds_the_documented_transforms() -> None:
     assert set(TRANSFORMS) >= {
         "str", "int", "float", "strip", "lower", "upper", "sf_date", "epoch_ms", "naive_local",
         "iso_datetime", "iso_date", "enum", "concat", "split", "mask", "hash", "cn_mobile",
-        "multiply",
+        "multiply", "pluck",
     }  # fmt: skip
 
 
@@ -237,6 +237,45 @@ def test_concat_rejects(value: Any) -> None:
     fails("concat", value, "concat: ")
 
 
+OPERATORS = [  # an expanded SAP to-many navigation's `results`
+    {"__metadata": {"uri": "u1"}, "userName": "recruiter02", "firstName": "伟"},
+    {"__metadata": {"uri": "u2"}, "userName": "recruiter01", "firstName": "娜"},
+]
+
+
+def test_pluck_reads_one_key_of_each_object_in_order() -> None:
+    assert run("pluck", OPERATORS, key="userName") == ["recruiter02", "recruiter01"]
+    assert run("pluck", OPERATORS, key="firstName") == ["伟", "娜"]
+    assert run("pluck", [], key="userName") == []
+
+
+def test_pluck_drops_empty_values_and_repeats() -> None:
+    rows = [*OPERATORS, {"userName": None}, {"userName": " "}, {"userName": "recruiter02"}]
+    assert run("pluck", rows, key="userName") == ["recruiter02", "recruiter01"]
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ({"results": OPERATORS}, "expected a list of objects, got dict"),
+        ("recruiter01", "expected a list of objects, got str"),
+        (["recruiter01"], "item 0 is a str, not an object"),
+        (
+            [OPERATORS[0], {"usersSysId": "x"}],
+            "item 1 has no key 'userName' \\(keys: usersSysId\\)",
+        ),
+        ([{"userName": ["a", "b"]}], "item 0's 'userName' is a list"),
+    ],
+)
+def test_pluck_refuses_what_is_not_a_list_of_objects_with_the_key(value: Any, match: str) -> None:
+    fails("pluck", value, match, key="userName")
+
+
+def test_pluck_hides_the_values_it_quotes_in_its_safe_message() -> None:
+    error = fails("pluck", ["li.na@corp.example.cn"], "item 0 is a str", key="userName")
+    assert "li.na" in str(error) and "li.na" not in error.safe_message
+
+
 def test_split() -> None:
     assert run("split", "zhang.wei@example.cn", sep="@", index=1) == "example.cn"
     assert run("split", "Li Wei") == "Li"
@@ -347,6 +386,9 @@ def test_unknown_transform_lists_the_known_ones() -> None:
         ("enum", {"map": ["0"]}, "must be a mapping"),
         ("enum", {"map": {0: "in"}}, "must be text; quote it \\('0'\\)"),
         ("hash", {"salt": 5}, "must be text"),
+        ("pluck", {}, "needs parameter 'key'"),
+        ("pluck", {"key": ""}, "non-empty 'key'"),
+        ("pluck", {"key": 1}, "'key'.*must be text"),
     ],
 )
 def test_parameters_are_checked_when_compiled(name: str, params: dict, match: str) -> None:

@@ -1,5 +1,7 @@
 """Every entity set and property the connector and the mappings use exists in SAP's published
 EDMX with the same name and type (sets with no public EDMX: in the project's own model).
+A mapping that reads through a navigation reads one the stream expands, and properties of
+the navigation's target.
 """
 
 from __future__ import annotations
@@ -39,17 +41,37 @@ def assert_property(sap, set_name: str, prop: str, used_by: str) -> None:
 
 def sources(rule) -> list[str]:
     paths = rule.source if isinstance(rule.source, list | tuple) else [rule.source]
-    return [p.split(".")[0] for p in paths if p]
+    return [p for p in paths if p]
+
+
+def assert_source(sap, stream, rule, path: str, used_by: str) -> None:
+    """A property of the stream's set, or one reached through a navigation the stream expands
+    (an expanded to-many navigation is ``{"results": [...]}``; ``pluck`` names the property)."""
+    head, _, rest = path.partition(".")
+    definition = ENTITY_SETS[stream.name]
+    if not definition.has_nav(head):
+        assert_property(sap, stream.name, head, used_by)
+        return
+    nav = definition.nav(head)
+    assert head in stream.expand, f"{used_by}: reads {path} but the read does not expand {head}"
+    steps = [p for p in rest.split(".") if p and not p.isdigit()]
+    if nav.many:
+        assert steps[:1] == ["results"], f"{used_by}: {path} skips the to-many 'results' list"
+        steps = steps[1:]
+    props = steps[:1] + ([rule.params["key"]] if rule.transform == "pluck" else [])
+    assert props, f"{used_by}: {path} reads no property of {nav.target}"
+    for prop in props:
+        assert_property(sap, nav.target, prop, used_by)
 
 
 @pytest.mark.parametrize("entity", sorted(STREAM_SETS))
 def test_inbound_mappings_read_only_sap_properties(sap, entity: str) -> None:
-    set_name = STREAM_SETS[entity]
+    stream = SPEC.stream(STREAM_SETS[entity])
     mapping = load_mapping("successfactors", entity, "in")
-    used = [s for rule in mapping.fields for s in sources(rule)]
+    used = [(rule, path) for rule in mapping.fields for path in sources(rule)]
     assert used, f"{mapping.file} reads nothing"
-    for prop in used:
-        assert_property(sap, set_name, prop, mapping.file)
+    for rule, path in used:
+        assert_source(sap, stream, rule, path, mapping.file)
 
 
 @pytest.mark.parametrize("operation", [op["name"] for op in SPEC.manifest["operations"]])

@@ -36,13 +36,15 @@ def test_undocumented_sets_are_absent_from_sap_edmx(sap) -> None:
 
 
 def test_undocumented_sets_are_the_dossier_ones() -> None:
-    """The dossier's sets, and Attachment: SAP's Foundation entity a resume is kept in."""
+    """The dossier's sets, Attachment (SAP's Foundation entity a resume is kept in) and
+    JobRequisitionOperator (what the requisition's recruiter and hiringManager expand to)."""
     assert UNDOCUMENTED == [
         "Attachment",
         "InterviewIndividualAssessment",
         "InterviewOverallAssessment",
         "JobApplicationInterview",
         "JobRequisition",
+        "JobRequisitionOperator",
     ]
 
 
