@@ -8,8 +8,9 @@ export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
 export HRHUB_HOME := $(CURDIR)
 # Debian packages the suite needs, installed by `make` when missing (README lists them).
-# None yet: the audio stack's wheels bundle libsndfile. Browser tests will add chromium.
-DEBIAN_PACKAGES := espeak-ng
+# The audio stack's wheels bundle libsndfile; the browser tests drive Debian's chromium
+# through Playwright (no browser is downloaded).
+DEBIAN_PACKAGES := espeak-ng chromium
 PYTEST_ARGS ?=
 
 .PHONY: help install debian demo test test-fast bench up lint format lock clean

@@ -1,6 +1,7 @@
 """A real Airflow deployment on one machine: api-server, scheduler, dag-processor and workers.
 
-The production-shaped tests and the latency benchmark run the flow through it.
+The production-shaped tests and the latency benchmark run the flow through it; the browser tests
+view hrhub's pages in Airflow's UI through `airflow_api_server` (the api-server alone).
 
 `airflow dags test` runs a DAG in one process; this starts the long-running components of
 Airflow 3 as separate process groups in a temporary AIRFLOW_HOME, on free loopback ports, the
@@ -39,8 +40,9 @@ from hrhub.airflow_env import (
 T = TypeVar("T")
 HOSTNAME_VARIABLE = "HRHUB_WORKER_HOSTNAME"
 TERMINAL_RUN_STATES = {"success", "failed"}
-# The deployment writes its own admin password file and points SimpleAuthManager at it.
+# The deployment writes its own password file and points SimpleAuthManager at it.
 PASSWORDS_FILE_VARIABLE = "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"
+USERS_VARIABLE = "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"
 
 
 def process_hostname() -> str:
@@ -173,12 +175,15 @@ class Deployment:
         component = next(c for c in self.components if c.name == name)
         self.wait(f"{text!r} in the {name} log", lambda: text in component.log(), timeout)
 
+    def passwords(self) -> dict[str, str]:
+        """SimpleAuthManager's password of each user, as this deployment chose them."""
+        return json.loads(Path(self.env[PASSWORDS_FILE_VARIABLE]).read_text())
+
     def api_token(self) -> str:
         """A REST API token for the `admin` user, whose password this deployment chose."""
-        passwords = json.loads(Path(self.env[PASSWORDS_FILE_VARIABLE]).read_text())
         request = urllib.request.Request(
             f"{self.api_url}/auth/token",
-            data=json.dumps({"username": "admin", "password": passwords["admin"]}).encode(),
+            data=json.dumps({"username": "admin", "password": self.passwords()["admin"]}).encode(),
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -230,13 +235,24 @@ class Deployment:
 
 
 def deployment_env(
-    home: Path, database_url: str, executor: str, extra: Mapping[str, str] | None = None
+    home: Path,
+    database_url: str,
+    executor: str,
+    extra: Mapping[str, str] | None = None,
+    *,
+    users: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], str]:
-    """Environment shared by every component, and the API server's URL."""
+    """Environment shared by every component, and the API server's URL.
+
+    `users` maps SimpleAuthManager user names to roles, each given a fresh password in the
+    deployment's own password file. Without them airflow.cfg's demo users stay: `admin` gets a
+    password here, SimpleAuthManager generates the others'."""
     api_port = free_port()
     home.mkdir(parents=True, exist_ok=True)
     passwords_file = home / "api_passwords.json"
-    passwords_file.write_text(json.dumps({"admin": secrets.token_urlsafe(16)}))
+    names = users or {"admin": "admin"}
+    passwords_file.write_text(json.dumps({name: secrets.token_urlsafe(16) for name in names}))
+    user_env = {USERS_VARIABLE: ",".join(f"{n}:{r}" for n, r in users.items())} if users else {}
     api_url = f"http://127.0.0.1:{api_port}"
     env = airflow_env(
         {
@@ -249,6 +265,7 @@ def deployment_env(
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url}/execution/",
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
             PASSWORDS_FILE_VARIABLE: str(passwords_file),
+            **user_env,
             "AIRFLOW__API__SECRET_KEY": secrets.token_hex(32),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__CORE__HOSTNAME_CALLABLE": "hrhub.deployment.process_hostname",
@@ -267,6 +284,29 @@ def deployment_env(
 
 
 @contextmanager
+def migrated_deployment(
+    home: Path,
+    database_url: str,
+    executor: str,
+    extra: Mapping[str, str] | None = None,
+    *,
+    users: Mapping[str, str] | None = None,
+) -> Iterator[Deployment]:
+    """A migrated metadata database and no component yet: a failure inside gets the tails of
+    the components' logs as a note, and every component started is stopped on the way out."""
+    env, api_url = deployment_env(home, database_url, executor, extra, users=users)
+    deployment = Deployment(home=home, env=env, api_url=api_url)
+    try:
+        run_airflow("db", "migrate", env=env, timeout=600)
+        yield deployment
+    except BaseException as error:
+        error.add_note(deployment.log_tails())
+        raise
+    finally:
+        deployment.stop()
+
+
+@contextmanager
 def airflow_deployment(
     home: Path,
     database_url: str,
@@ -278,11 +318,8 @@ def airflow_deployment(
     """A migrated metadata database and a running api-server, scheduler and dag-processor,
     and the triggerer if asked (deferred tasks, asset watchers); the caller starts workers
     (`Deployment.start`) if the executor needs them."""
-    env, api_url = deployment_env(home, database_url, executor, extra)
-    deployment = Deployment(home=home, env=env, api_url=api_url)
-    try:
-        run_airflow("db", "migrate", env=env, timeout=600)
-        ensure_pools(env)
+    with migrated_deployment(home, database_url, executor, extra) as deployment:
+        ensure_pools(deployment.env)
         deployment.start("api-server", "api-server")
         deployment.start("scheduler", "scheduler", "--skip-serve-logs")
         deployment.start("dag-processor", "dag-processor")
@@ -292,8 +329,25 @@ def airflow_deployment(
             healthy += ("triggerer",)
         deployment.wait_healthy(healthy)
         yield deployment
-    except BaseException as error:
-        error.add_note(deployment.log_tails())
-        raise
-    finally:
-        deployment.stop()
+
+
+@contextmanager
+def airflow_api_server(
+    home: Path,
+    users: Mapping[str, str],
+    extra: Mapping[str, str] | None = None,
+    *,
+    database_url: str | None = None,
+) -> Iterator[Deployment]:
+    """Airflow's UI and the pages of hrhub's plugin: a migrated metadata database (SQLite in
+    `home` unless given) and the api-server alone, with the repository's plugins folder.
+
+    `users` maps SimpleAuthManager user names to roles (admin, op, user, viewer); their
+    passwords are `Deployment.passwords()`. `extra` adds environment (HRHUB_DATABASE_URL for
+    the ledger the pages read). No scheduler runs: views need only the API server."""
+    extra = {"AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"), **(extra or {})}
+    database_url = database_url or f"sqlite:///{home / 'airflow.db'}"
+    with migrated_deployment(home, database_url, "LocalExecutor", extra, users=users) as deployment:
+        deployment.start("api-server", "api-server")
+        deployment.wait_healthy(("metadatabase",))
+        yield deployment
