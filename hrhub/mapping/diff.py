@@ -8,6 +8,7 @@ or layout changed" while its version (content hash) still changes and needs a ne
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,8 +259,26 @@ def split_revisions(spec: str) -> tuple[str, str | None]:
     return old, new or None
 
 
+# A git revision as people write them (HEAD~1, main, origin/main, a1b2c3d, v1.2, HEAD@{2}):
+# never an option (no leading "-": git would read `--output=...` as one), never a path (no
+# ":"), never a range or a way out of the work folder ("..").
+_REVISION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.~^@{}/+-]{0,99}")
+
+
+class BadRevision(DiffInputError):
+    """The text given as a revision cannot be one (as opposed to one git does not have)."""
+
+
+def check_revision(rev: str) -> str:
+    """``rev`` if it is safe to hand to git as a revision, else ``BadRevision``."""
+    if not _REVISION.fullmatch(rev) or ".." in rev:
+        raise BadRevision(f"{rev!r} is not a git revision (e.g. HEAD~1, main, a1b2c3d)")
+    return rev
+
+
 def load_revision(path: str | os.PathLike[str], rev: str, workdir: Path) -> Mapping:
     """The file as it was at git revision ``rev``, loaded from a copy under ``workdir``."""
+    check_revision(rev)
     where = Path(path).resolve()
     try:
         shown = subprocess.run(

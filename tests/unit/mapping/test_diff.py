@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from hrhub.mapping import Mapping
-from hrhub.mapping.diff import DiffInputError, diff_mappings, load_file, split_revisions
+from hrhub.mapping.diff import (
+    BadRevision,
+    DiffInputError,
+    check_revision,
+    diff_mappings,
+    load_file,
+    load_revision,
+    split_revisions,
+)
 from hrhub.mapping.engine import REPO_ROOT
 
 MAPPINGS = REPO_ROOT / "mappings"
@@ -177,3 +185,19 @@ def test_the_diff_is_the_same_every_time(tmp_path: Path) -> None:
     )
     first = diff_mappings(Mapping.load(NC_PRE_HIRE), Mapping.load(new)).to_dict()
     assert first == diff_mappings(Mapping.load(NC_PRE_HIRE), Mapping.load(new)).to_dict()
+
+
+@pytest.mark.parametrize(
+    "rev", ["--output=/tmp/x", "-p", "HEAD:./x", "..", "../../etc", "a..b", ""]
+)
+def test_a_revision_that_could_be_an_option_path_or_range_is_refused_before_git_runs(
+    tmp_path: Path, rev: str
+) -> None:
+    with pytest.raises(BadRevision, match="is not a git revision"):
+        load_revision(REPO_ROOT / "mappings" / "successfactors" / "job.in.yaml", rev, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("rev", ["HEAD~1", "main", "origin/main", "a1b2c3d", "v1.2", "HEAD@{2}"])
+def test_revisions_as_people_write_them_pass_the_check(rev: str) -> None:
+    assert check_revision(rev) == rev
