@@ -23,6 +23,7 @@ DEMO_USERS = {
     "admin": "admin",
     "hr_admin": "hr_admin",
     "recruiter": "recruiter",
+    "manager": "manager",
     "auditor": "auditor",
 }
 
@@ -97,7 +98,8 @@ def _print_result(result: Any) -> None:
 def up(faults: FaultsOption = "") -> None:
     """Airflow standalone (UI on http://127.0.0.1:8080) wired to every simulator.
 
-    Demo users: admin, hr_admin, recruiter, auditor; each password equals the user name.
+    Demo users: admin, hr_admin, recruiter, manager, auditor; each password equals the user
+    name. hrhub's pages are in Airflow's menu under "hrhub" (roles: airflow.cfg [hrhub_web]).
     """
     with sandbox(faults=faults) as systems:
         env = airflow_env(connection_env(systems))

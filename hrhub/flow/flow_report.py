@@ -4,7 +4,8 @@
 candidates is never loaded) into plain JSON values for `hrhub demo --json` and the report;
 `write_html` renders it with the run's reconciliation (`hrhub.reconcile.reconcile`) as one
 self-contained page: no script, no external asset, charts as inline SVG (hrhub.charts), every
-label in Chinese and English, every text escaped.
+label in Chinese and English, every text escaped. `render_sections` gives the same sections
+without the page around them, for the Reports page of hrhub's web UI.
 """
 
 from __future__ import annotations
@@ -49,11 +50,14 @@ WRITE_SERIES = (
     Series("排队中 / queued", "#f9a825"),
 )
 
-STYLE = """
+# The page around the report file; the sections' own rules follow (hrhub's web page reuses
+# SECTION_STYLE with the sections, inside its own page).
+PAGE_STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei",
        sans-serif; color: #222; max-width: 1000px; margin: 2em auto; padding: 0 1em; }
 h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
+"""
+SECTION_STYLE = """table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; vertical-align: top; }
 th.text, td.text { text-align: left; }
 th { background: #f3f3f3; }
@@ -67,6 +71,7 @@ svg .chart-title { font-weight: bold; font-size: 13px; }
 svg .grid { stroke: #e0e0e0; } svg .tick { fill: #555; font-size: 11px; }
 .note { color: #555; font-size: 0.9em; }
 """
+STYLE = PAGE_STYLE + SECTION_STYLE
 
 
 # --------------------------------------------------------------------------- summary
@@ -143,12 +148,7 @@ def render_html(summary: Mapping[str, Any], reconciliation: Mapping[str, Any]) -
     body = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="note">生成于 / generated at {_text(summary.get("generated_at", ""))}</p>',
-        _totals_section(summary, reconciliation),
-        _funnel_section(summary),
-        _writes_section(summary),
-        _dead_letter_section(summary),
-        _review_section(summary),
-        _reconciliation_section(reconciliation),
+        render_sections(summary, reconciliation),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
@@ -157,6 +157,28 @@ def render_html(summary: Mapping[str, Any], reconciliation: Mapping[str, Any]) -
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+
+
+def render_sections(
+    summary: Mapping[str, Any],
+    reconciliation: Mapping[str, Any] | None,
+    *,
+    examples: bool = True,
+) -> str:
+    """The report's sections without the page around them, for the file and for hrhub's web
+    page. `reconciliation` None leaves its section out (the page does not reconcile);
+    `examples=False` leaves out the dead letters' example reasons, which can quote a
+    record's values, so only counts remain."""
+    sections = [
+        _totals_section(summary, reconciliation or {}),
+        _funnel_section(summary),
+        _writes_section(summary),
+        _dead_letter_section(summary, examples=examples),
+        _review_section(summary),
+    ]
+    if reconciliation is not None:
+        sections.append(_reconciliation_section(reconciliation))
+    return "\n".join(sections)
 
 
 def _totals_section(summary: Mapping[str, Any], reconciliation: Mapping[str, Any]) -> str:
@@ -259,7 +281,7 @@ def _writes_section(summary: Mapping[str, Any]) -> str:
     )
 
 
-def _dead_letter_section(summary: Mapping[str, Any]) -> str:
+def _dead_letter_section(summary: Mapping[str, Any], *, examples: bool = True) -> str:
     groups = summary.get("dead_letters", [])
     heading = '<section id="dead-letters"><h2>死信原因 / Dead letters by reason</h2>'
     if not groups:
@@ -280,18 +302,20 @@ def _dead_letter_section(summary: Mapping[str, Any]) -> str:
         if more > 0
         else ""
     )
-    head = ["系统 / system", "实体 / entity", "错误类型 / error", "数量 / count", "示例 / example"]
+    head = ["系统 / system", "实体 / entity", "错误类型 / error", "数量 / count"]
     rows = [
         [
             _text(g["system"]),
             _text(g["entity"]),
             _text(g["error_class"] or "—"),
             _count(g["count"]),
-            _text(g["example"]),
         ]
+        + ([_text(g["example"])] if examples else [])
         for g in groups
     ]
-    table = _table(head, rows, text_columns=3, last_is_reason=True)
+    if examples:
+        head.append("示例 / example")
+    table = _table(head, rows, text_columns=3, last_is_reason=examples)
     return f"{heading}{chart}{note}{table}</section>"
 
 
