@@ -9,8 +9,9 @@ export AIRFLOW_CONFIG := $(CURDIR)/airflow.cfg
 export HRHUB_HOME := $(CURDIR)
 # Debian packages the suite needs, installed by `make` when missing (README lists them).
 # The audio stack's wheels bundle libsndfile; the browser tests drive Debian's chromium
-# through Playwright (no browser is downloaded).
-DEBIAN_PACKAGES := espeak-ng chromium
+# through Playwright (no browser is downloaded); a small CJK font lets its screenshots show
+# the pages' Chinese.
+DEBIAN_PACKAGES := espeak-ng chromium fonts-wqy-microhei
 PYTEST_ARGS ?=
 
 .PHONY: help install debian demo test test-fast bench up lint format lock clean

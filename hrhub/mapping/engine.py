@@ -73,8 +73,12 @@ class MappingError(ValueError):
     def __str__(self) -> str:
         if self.record_id is None:
             record = f"a record of {self.system}" if self.system else "record"
+        elif not self.system:
+            record = self.record_id
+        elif self.record_id.startswith(f"{self.system}:"):  # a canonical id names its system
+            record = f"record {self.record_id}"
         else:
-            record = f"record {self.system}:{self.record_id}" if self.system else self.record_id
+            record = f"record {self.system}:{self.record_id}"
         where = [f"from {self.source!r}"] if self.source else []
         if self.file:
             where.append(f"{self.file} line {self.line}" if self.line else self.file)

@@ -33,7 +33,7 @@ from hrhub.web.auth import (
     form_token,
     identify,
 )
-from hrhub.web.i18n import LANGUAGE_COOKIE, Translator, choose_language
+from hrhub.web.i18n import CATALOG, LANGUAGE_COOKIE, Translator, choose_language
 from hrhub.web.queries import TTLCache
 from hrhub.web.roles import Permission, RoleDirectory
 
@@ -72,7 +72,9 @@ class Web:
     def __init__(self, settings: WebSettings) -> None:
         self.settings = settings
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
-        self.templates.env.filters.update(when=format_when, duration=format_duration)
+        self.templates.env.filters.update(
+            when=format_when, duration=format_duration, stage=format_stage
+        )
         self._ledger: Ledger | None = None
         # Dashboard aggregates shared by every viewer of one scope for a few seconds.
         self.cache = TTLCache(seconds=5.0)
@@ -134,9 +136,10 @@ class Web:
                 {"status": refused.status, "reason": refused.reason, "detail": refused.detail},
                 status_code=refused.status,
             )
+        # A signed-in viewer refused one page keeps the menu, so the way back is a click.
         return self.render(
             request,
-            None,
+            getattr(request.state, "viewer", None),
             "refused.html",
             status_code=refused.status,
             refused=refused,
@@ -149,6 +152,12 @@ def format_when(value: datetime | None, t: Translator) -> str:
     if value is None:
         return t("status.never")
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_stage(value: str, t: Translator) -> str:
+    """A flow stage in the viewer's language; a stage the catalog does not know, as stored."""
+    key = f"stage.{value}"
+    return t(key) if key in CATALOG else value
 
 
 def format_duration(value: timedelta | None, t: Translator) -> str:

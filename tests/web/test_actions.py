@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from typing import Any
 
 import pytest
-from sqlmodel import Session, select
 
 from hrhub.flow.review import hold_for_review
-from hrhub.ledger import DeadLetter, Letter, OutboxItem, OutboxStatus, StagedRecord
-from hrhub.ledger.tables import ReviewHold
+from hrhub.ledger import Letter, OutboxStatus
 from hrhub.models import CompetencyScore, Evidence, InterviewResult
 from hrhub.web.auth import Viewer, form_token
 from hrhub.web.i18n import Translator
@@ -21,7 +18,7 @@ from hrhub.web.masking import Masker, mask_text
 from hrhub.web.pages.reviews import candidate_label
 from hrhub.web.roles import Role
 from tests.web.conftest import SECRET, as_user
-from tests.web.world import T0, World
+from tests.web.world import T0, World, a_write_refused_for_good, outbox_of, snapshot
 
 EN, ZH = Translator("en"), Translator("zh")
 
@@ -31,29 +28,6 @@ EN, ZH = Translator("en"), Translator("zh")
 
 def refusals(ledger) -> list:
     return [e for e in ledger.audit_entries() if e.action == "web.refused"]
-
-
-def snapshot(ledger) -> dict[str, list[tuple[Any, ...]]]:
-    """Everything an action could change, except the audit log."""
-    with Session(ledger.engine) as session:
-        return {
-            "letters": [
-                (d.id, d.reason, d.field, d.error_class, d.replayed_at, d.replay_count)
-                for d in session.exec(select(DeadLetter).order_by(DeadLetter.id))
-            ],
-            "outbox": [
-                (o.idempotency_key, o.status, o.attempts, o.payload)
-                for o in session.exec(select(OutboxItem).order_by(OutboxItem.idempotency_key))
-            ],
-            "reviews": [
-                (h.result_id, h.status, h.decided_by, h.final_result)
-                for h in session.exec(select(ReviewHold).order_by(ReviewHold.result_id))
-            ],
-            "stages": [
-                (r.canonical_id, r.stage)
-                for r in session.exec(select(StagedRecord).order_by(StagedRecord.canonical_id))
-            ],
-        }
 
 
 def page_form(html: str, action_pattern: str) -> tuple[str, dict[str, str]]:
@@ -70,23 +44,6 @@ def page_form(html: str, action_pattern: str) -> tuple[str, dict[str, str]]:
 def token_of(login: str, role: Role) -> str:
     """The anti-forgery value the app gives `login` (the test token is the login)."""
     return form_token(SECRET, Viewer(login, role, login, login))
-
-
-def outbox_of(ledger, result_id: str) -> list[OutboxItem]:
-    with Session(ledger.engine) as session:
-        stmt = select(OutboxItem).where(OutboxItem.canonical_id == result_id)
-        return list(session.exec(stmt))
-
-
-def a_write_refused_for_good(world: World) -> DeadLetter:
-    """A pending status push that SuccessFactors refused: its letter requeues on replay."""
-    with Session(world.ledger.engine) as session:
-        item = session.exec(
-            select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING.value)
-        ).first()
-    world.ledger.fail(item.idempotency_key, "status Interview is not allowed", retriable=False)
-    (letter,) = [d for d in world.ledger.dead_letters() if d.outbox_key == item.idempotency_key]
-    return letter
 
 
 def assert_refused_and_unchanged(world, before, response, status: int, reason: str, login: str):

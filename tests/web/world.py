@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
 
 from hrhub.flow.review import hold_for_review
-from hrhub.ledger import Ledger, StageInput
+from hrhub.ledger import DeadLetter, Ledger, OutboxItem, OutboxStatus, StagedRecord, StageInput
+from hrhub.ledger.tables import ReviewHold
 from hrhub.mapping import load_mapping
 from hrhub.models import Application, Candidate, InterviewResult, Job, Stage
 
@@ -160,3 +164,46 @@ def build_world(ledger: Ledger) -> World:
         hold_for_review(ledger, result, payloads=writes)
         world.review_ids.append(result.canonical_id)
     return world
+
+
+# ------------------------------------------------------------- what tests compare
+
+
+def snapshot(ledger) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything an action could change, except the audit log."""
+    with Session(ledger.engine) as session:
+        return {
+            "letters": [
+                (d.id, d.reason, d.field, d.error_class, d.replayed_at, d.replay_count)
+                for d in session.exec(select(DeadLetter).order_by(DeadLetter.id))
+            ],
+            "outbox": [
+                (o.idempotency_key, o.status, o.attempts, o.payload)
+                for o in session.exec(select(OutboxItem).order_by(OutboxItem.idempotency_key))
+            ],
+            "reviews": [
+                (h.result_id, h.status, h.decided_by, h.final_result)
+                for h in session.exec(select(ReviewHold).order_by(ReviewHold.result_id))
+            ],
+            "stages": [
+                (r.canonical_id, r.stage)
+                for r in session.exec(select(StagedRecord).order_by(StagedRecord.canonical_id))
+            ],
+        }
+
+
+def outbox_of(ledger, result_id: str) -> list[OutboxItem]:
+    with Session(ledger.engine) as session:
+        stmt = select(OutboxItem).where(OutboxItem.canonical_id == result_id)
+        return list(session.exec(stmt))
+
+
+def a_write_refused_for_good(world: World) -> DeadLetter:
+    """A pending status push that SuccessFactors refused: its letter requeues on replay."""
+    with Session(world.ledger.engine) as session:
+        item = session.exec(
+            select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING.value)
+        ).first()
+    world.ledger.fail(item.idempotency_key, "status Interview is not allowed", retriable=False)
+    (letter,) = [d for d in world.ledger.dead_letters() if d.outbox_key == item.idempotency_key]
+    return letter

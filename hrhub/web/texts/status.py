@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from hrhub.flow.flow_report import STAGE_LABELS
+
+# The flow report's bilingual stage names ("已抽取 / extracted"), one per language.
+STAGES: dict[str, tuple[str, str]] = {
+    f"stage.{stage}": (label.split(" / ")[1], label.split(" / ")[0])
+    for stage, label in STAGE_LABELS.items()
+}
+
 TEXTS: dict[str, tuple[str, str]] = {
+    **STAGES,
     "status.title": ("Run status", "运行状态"),
     "status.stages": ("Applications per stage", "各阶段投递数"),
     "status.systems": ("Systems", "各系统"),
