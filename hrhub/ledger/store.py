@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateIndex
 from sqlmodel import Session, col, select
 
 from hrhub.ledger.audit import (
@@ -325,6 +326,7 @@ class Ledger:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK_ID})
             LedgerBase.metadata.create_all(conn)
             _add_missing_columns(conn)
+            _update_indexes(conn)
 
     # ----------------------------------------------------------------- transactions
 
@@ -1287,6 +1289,21 @@ def _add_missing_columns(conn: Connection) -> None:
     for table, column, sql_type in _ADDED_COLUMNS:
         if column not in {c["name"] for c in inspector.get_columns(table)}:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
+
+
+# Indexes a newer hrhub replaced: dropped from ledgers made before (each costs every write).
+_SUPERSEDED_INDEXES = ("ix_ledger_staged_entity_stage",)
+
+
+def _update_indexes(conn: Connection) -> None:
+    """Give a ledger made by an older hrhub the indexes this one declares (`create_all`
+    creates them only with a new table) and drop the ones they replace."""
+    # IF NOT EXISTS, not reflection: reflection does not see SQLite's expression indexes.
+    for table in LedgerBase.metadata.sorted_tables:
+        for index in table.indexes:
+            conn.execute(CreateIndex(index, if_not_exists=True))
+    for index_name in _SUPERSEDED_INDEXES:
+        conn.execute(text(f"DROP INDEX IF EXISTS {index_name}"))
 
 
 def _locked_item(session: Session, key: str) -> OutboxItem:

@@ -72,6 +72,8 @@ class Web:
     def __init__(self, settings: WebSettings) -> None:
         self.settings = settings
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
+        # Templates change with a deployment, not while it runs: no file check per render.
+        self.templates.env.auto_reload = False
         self.templates.env.filters.update(
             when=format_when, duration=format_duration, stage=format_stage
         )

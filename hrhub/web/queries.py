@@ -7,6 +7,8 @@ A `Scope` limits what a recruiter sees to the applications of the requisitions t
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
@@ -18,10 +20,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from hrhub.ledger import Cursor, DeadLetter, Ledger, OutboxItem, OutboxStatus, Receipt, StagedRecord
-from hrhub.ledger.tables import ReviewHold, ReviewStatus, utcnow
+from hrhub.ledger.tables import JsonText, ReviewHold, ReviewStatus, utcnow
 from hrhub.models import Stage
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 APPLICATION = "application"
 JOB = "job"
 
@@ -64,8 +67,9 @@ def owned_jobs(ledger: Ledger, owner_id: str) -> frozenset[str]:
 
 
 def payload_text(name: str) -> Any:
-    """A string field of a staged record's payload, as SQL (each database spells it its way)."""
-    return StagedRecord.payload[name].as_string()  # type: ignore[index]
+    """A string field of a staged record's payload, as SQL (each database spells it its way,
+    with the key written out so the ledger's index on `job_id` serves a recruiter's scope)."""
+    return JsonText(StagedRecord.payload, name)
 
 
 def payload_values(session: Session, name: str, ids: Iterable[str | None]) -> dict[str, str]:
@@ -228,47 +232,119 @@ class Latency:
 
 
 def write_latency(ledger: Ledger, now: datetime | None = None, hours: int = 24) -> list[Latency]:
+    """Per target system, the writes landed in the last `hours` hours and the p50 and p95 of
+    their seconds from owed to landed (the database subtracts: no timestamp is parsed here)."""
     since = (now or utcnow()) - timedelta(hours=hours)
-    stmt = (
-        select(Receipt.target_system, Receipt.written_at, OutboxItem.created_at)
-        .join(OutboxItem, col(OutboxItem.idempotency_key) == col(Receipt.idempotency_key))
-        .where(col(Receipt.written_at) >= since)
-    )
     seconds: dict[str, list[float]] = {}
     with Session(ledger.engine) as session:
-        for system, written, created in session.exec(stmt):
-            seconds.setdefault(system, []).append(
-                max((_aware(written) - _aware(created)).total_seconds(), 0.0)  # type: ignore[operator]
-            )
+        took = _seconds_between(session, Receipt.written_at, OutboxItem.created_at)
+        stmt = (
+            select(Receipt.target_system, took)
+            .join(OutboxItem, col(OutboxItem.idempotency_key) == col(Receipt.idempotency_key))
+            .where(col(Receipt.written_at) >= since)
+        )
+        for system, value in session.exec(stmt):
+            seconds.setdefault(system, []).append(max(float(value or 0.0), 0.0))
     return [
         Latency(system, len(values), _percentile(values, 50), _percentile(values, 95))
         for system, values in sorted(seconds.items())
     ]
 
 
+def _seconds_between(session: Session, later: Any, earlier: Any) -> Any:
+    """`later - earlier` in seconds, as SQL (each database spells it its way)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
 def _percentile(values: list[float], pct: float) -> float:
+    """Nearest rank: the value at rank ceil(pct% of n)."""
     ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    index = max(0, min(len(ordered) - 1, math.ceil(pct * len(ordered) / 100) - 1))
     return ordered[index]
 
 
 class TTLCache:
     """Dashboard aggregates shared by every viewer of the same scope for a few seconds: fifty
-    HR admins watching one page cost the database one query set, not fifty."""
+    HR admins watching one page cost the database one query set, not fifty.
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    One computation per key at a time: viewers who ask while it runs wait for its value
+    instead of each starting the same queries (fifty at once when an entry expires under
+    load). With `refresh_behind`, an expired value younger than `max_stale` seconds is
+    returned at once while one refresh runs behind it (`run_behind`: a thread), so no viewer
+    waits for the queries; a failed refresh is logged and tried again by the next viewer.
+    Expired entries are dropped once the cache holds more than `max_entries`."""
+
+    def __init__(
+        self,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        max_stale: float = 60.0,
+        max_entries: int = 1024,
+        run_behind: Callable[[Callable[[], None]], None] | None = None,
+    ) -> None:
         self.seconds = seconds
         self.clock = clock
+        self.max_stale = max_stale
+        self.max_entries = max_entries
+        self.run_behind = run_behind or _in_thread
         self._lock = threading.Lock()
         self._entries: dict[Hashable, tuple[float, Any]] = {}
+        self._refreshing: set[Hashable] = set()
+        # Per-key computing locks, striped; re-entrant, so a computation may use the cache.
+        self._computing = [threading.RLock() for _ in range(64)]
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        now = self.clock()
+    def get(self, key: Hashable, compute: Callable[[], T], *, refresh_behind: bool = False) -> T:
+        age, value = self._entry(key)
+        if age < self.seconds:
+            return value
+        if refresh_behind and age < self.max_stale:
+            self._refresh(key, compute)
+            return value
+        with self._computing[hash(key) % len(self._computing)]:
+            age, value = self._entry(key)  # computed while this viewer waited
+            if age < self.seconds:
+                return value
+            value = compute()
+            self._store(key, value)
+            return value
+
+    def _entry(self, key: Hashable) -> tuple[float, Any]:
+        """(age in seconds, value) of the key's entry; infinite age when there is none."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry and now - entry[0] < self.seconds:
-                return entry[1]
-        value = compute()
+        if entry is None:
+            return math.inf, None
+        return self.clock() - entry[0], entry[1]
+
+    def _store(self, key: Hashable, value: Any) -> None:
         with self._lock:
             self._entries[key] = (self.clock(), value)
-        return value
+            if len(self._entries) > self.max_entries:
+                now = self.clock()
+                for old in [k for k, (at, _) in self._entries.items() if now - at >= self.seconds]:
+                    del self._entries[old]
+
+    def _refresh(self, key: Hashable, compute: Callable[[], Any]) -> None:
+        """Start one refresh of `key` unless one is running."""
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def refresh() -> None:
+            try:
+                self._store(key, compute())
+            except Exception:
+                log.exception("refreshing the cached %r failed; the next viewer tries again", key)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        self.run_behind(refresh)
+
+
+def _in_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="hrhub-cache-refresh", daemon=True).start()

@@ -8,6 +8,7 @@ their targets, they do not assert them.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,10 @@ from hrhub.bench.dingtalk import PER_USER_SAMPLE, dt_invite
 from hrhub.bench.scheduling import NAIVE_SAMPLE, sch_slots
 from hrhub.bench.screening import scr_parse
 from hrhub.bench.successfactors import PER_RECORD_SAMPLE, sf_extract, sf_memory, sf_push
+from hrhub.bench.web import web_status
 from hrhub.bench.yonyou import BATCH, yy_write, yy_wsdl
 from hrhub.bench.yonyou import PER_RECORD_SAMPLE as NC_PER_RECORD_SAMPLE
+from hrhub.deployment import reachable
 from hrhub.scoring.ner import MODEL_DIR
 
 HRHUB = str(Path(sys.executable).with_name("hrhub"))
@@ -29,8 +32,9 @@ CANDIDATES = 300
 PUSHES = 200
 CLI_SCALE = 0.003  # 300 candidates, 300 records
 # Every benchmark at CLI_SCALE in one `hrhub bench` run: about 9 minutes on two shared cores
-# for the in-process ones and the flow DAGs, plus 2-3 for flow_latency's Airflow deployment.
-CLI_SECONDS = 1500
+# for the in-process ones and the flow DAGs, plus 2-3 for flow_latency's Airflow deployment
+# and 2-3 for web_status's API server and its two 30-second load phases.
+CLI_SECONDS = 1700
 
 
 class Steps:
@@ -426,3 +430,92 @@ def test_cli_json_measures_interview_result_latency_through_airflow(
     cli_results: dict[str, Result],
 ) -> None:
     check_latency(cli_results["flow_latency"], BENCHMARKS["flow_latency"].size(CLI_SCALE))
+
+
+WEB_ROWS = [
+    "uncached-recruiter",
+    "uncached-hr",
+    "expired-hr",
+    "cached-hr",
+    "viewers",
+    "no-think",
+    "target",
+]
+
+
+def check_web(result: Result, candidates: int, *, rounds: int = 3) -> None:
+    check_shape(result)
+    rows = by_contender(result)
+    assert list(rows) == WEB_ROWS
+    params, source = result["params"], result["source"]
+    assert params["candidates"] == candidates
+    assert params["applications"] == candidates + -(-candidates // 2)  # 1.5 each
+    assert params["hr_admin_viewers"] + params["recruiter_viewers"] == params["viewers"]
+    assert params["api_workers"] == 1 and params["cache_seconds"] == 5.0
+    assert params["seed_seconds"] > 0 and params["ledger_mb"] > 0
+    assert sum(params["stages"].values()) == params["applications"]
+    # Every record seeded is in the ledger: jobs, candidates, applications, results.
+    assert (
+        source["ledger_staged_record"]
+        > params["requisitions"] + candidates + params["applications"]
+    )
+    assert 0 < source["ledger_receipt"] < source["ledger_outbox"]  # some writes still owed
+    assert source["ledger_dead_letter"] > 0 and source["ledger_review"] > 0
+    assert source["ledger_audit"] > 0 and source["ledger_cursor"] >= 5
+    # One page at a time: each recruiter's first page, the HR admin's, then `rounds` rounds.
+    assert rows["uncached-recruiter"]["rows"] == params["recruiter_viewers"]
+    assert rows["uncached-hr"]["rows"] == 1
+    assert rows["expired-hr"]["rows"] == rounds
+    assert rows["cached-hr"]["rows"] == 3 * rounds
+    for name in WEB_ROWS[:-1]:
+        row = rows[name]
+        assert row["errors"] == 0, (name, result["notes"])  # every page a 200 status page
+        assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"]
+        assert row["pages_per_s"] == pytest.approx(row["rows"] / row["seconds"])
+    # Under load every viewer loaded pages; with no think time far more of them.
+    assert rows["viewers"]["rows"] >= params["viewers"]
+    assert rows["no-think"]["rows"] > rows["viewers"]["rows"]
+    assert rows["target"]["p95_ms"] == 300
+    [entry] = result["ratios"]
+    assert entry["name"] == "target/p95" and entry["denominator"] == "viewers"
+    assert entry["threshold"] == 1.0 and entry["higher_is_better"]
+    assert entry["value"] == pytest.approx(300 / rows["viewers"]["p95_ms"])
+
+
+@pytest.mark.airflow
+def test_web_status_through_the_api() -> None:
+    steps = Steps()
+    result = web_status(
+        candidates=300, report=steps, viewers=10, duration=3.0, warmup=1.0, rounds=1
+    )
+    check_web(result, 300, rounds=1)
+    assert result["params"]["viewers"] == 10
+    assert result["params"]["recruiter_viewers"] == 2
+    assert len(steps.messages) == BENCHMARKS["web_status"].steps
+
+
+@pytest.mark.airflow
+@pytest.mark.postgres
+def test_web_status_on_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hrhub.bench.web import POSTGRES_VARIABLE
+
+    admin = os.environ.get(
+        "HRHUB_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    if not reachable("127.0.0.1", 5432):
+        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432")
+    monkeypatch.setenv(POSTGRES_VARIABLE, admin)
+    result = web_status(
+        candidates=300, report=Steps(), viewers=10, duration=3.0, warmup=1.0, rounds=1
+    )
+    check_web(result, 300, rounds=1)
+    assert result["params"]["backend"] == "postgresql"
+
+
+@pytest.mark.timeout(CLI_SECONDS + 60)
+def test_cli_json_measures_the_status_page_under_fifty_viewers(
+    cli_results: dict[str, Result],
+) -> None:
+    result = cli_results["web_status"]
+    check_web(result, BENCHMARKS["web_status"].size(CLI_SCALE))
+    assert (result["params"]["hr_admin_viewers"], result["params"]["recruiter_viewers"]) == (40, 10)

@@ -3,14 +3,18 @@ waiting, dead letters and reviews waiting, and charts of throughput and write la
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from hrhub.charts import Bar, Series, StackedBar, bar_chart, count_ticks, stacked_bar_chart
-from hrhub.web.app import viewer_who_can, web_of
+from hrhub.ledger import Ledger
+from hrhub.web.app import format_stage, viewer_who_can, web_of
 from hrhub.web.auth import Viewer
 from hrhub.web.i18n import Translator, choose_language
 from hrhub.web.queries import (
+    Scope,
     open_counts,
     stage_counts,
     system_rows,
@@ -31,17 +35,11 @@ def status_page(
     scope = scope_of(request, viewer)
     t = Translator(choose_language(request))
     ledger = web.ledger
-
-    def overview() -> dict:
-        return {
-            "stages": stage_counts(ledger, scope),
-            "systems": system_rows(ledger) if scope.everything else [],
-            "open": open_counts(ledger) if scope.everything else {},
-            "hours": throughput(ledger) if scope.everything else [],
-            "latency": write_latency(ledger) if scope.everything else [],
-        }
-
-    data = web.cache.get(("status", scope.key()), overview)
+    # Once computed, a scope's aggregates are refreshed behind the viewers: the page after
+    # they expire shows them while one refresh runs, so no viewer waits for the queries.
+    data = web.cache.get(
+        ("status", scope.key()), lambda: status_aggregates(ledger, scope), refresh_behind=True
+    )
     return web.render(
         request,
         viewer,
@@ -56,9 +54,22 @@ def status_page(
     )
 
 
+def status_aggregates(ledger: Ledger, scope: Scope) -> dict[str, Any]:
+    """What the page shows of `scope`, counted by the database: applications per stage, and
+    for every requisition also systems, open work, throughput and write latency."""
+    everything = scope.everything
+    return {
+        "stages": stage_counts(ledger, scope),
+        "systems": system_rows(ledger) if everything else [],
+        "open": open_counts(ledger) if everything else {},
+        "hours": throughput(ledger) if everything else [],
+        "latency": write_latency(ledger) if everything else [],
+    }
+
+
 def _stage_chart(t: Translator, stages: dict[str, int]) -> str:
     top, ticks = count_ticks(max(stages.values(), default=0))
-    bars = [Bar(stage, n, f"{n:,}") for stage, n in stages.items() if n]
+    bars = [Bar(format_stage(stage, t), n, f"{n:,}") for stage, n in stages.items() if n]
     return bar_chart("stages", t("status.stages"), bars, max_value=top, ticks=ticks)
 
 

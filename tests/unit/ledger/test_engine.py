@@ -71,6 +71,30 @@ def test_create_all_creates_then_is_idempotent(ledger: Ledger) -> None:
     assert [r.canonical_id for r in ledger.get_records(["sf:cand:1"])] == ["sf:cand:1"]
 
 
+def test_create_all_gives_an_older_ledger_todays_indexes(ledger: Ledger) -> None:
+    """A ledger made before an index existed gets it, and loses the one it replaced."""
+    ledger.stage([rec()], batch_id="b1")
+    with ledger.engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_ledger_staged_entity_stage_job"))
+        conn.execute(text("DROP INDEX ix_ledger_staged_updated_at"))
+        conn.execute(
+            text(
+                "CREATE INDEX ix_ledger_staged_entity_stage ON ledger_staged_record (entity, stage)"
+            )
+        )
+    ledger.create_all()
+    # Asked of the catalogue: reflection does not see SQLite's expression indexes.
+    catalogue = {
+        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index'",
+        "postgresql": "SELECT indexname FROM pg_indexes WHERE tablename = 'ledger_staged_record'",
+    }[ledger.backend]
+    with ledger.engine.connect() as conn:
+        names = set(conn.execute(text(catalogue)).scalars())
+    assert {"ix_ledger_staged_entity_stage_job", "ix_ledger_staged_updated_at"} <= names
+    assert "ix_ledger_staged_entity_stage" not in names
+    assert [r.canonical_id for r in ledger.get_records(["sf:cand:1"])] == ["sf:cand:1"]
+
+
 def test_create_all_from_several_processes_at_once(ledger_url: str, ledger: Ledger) -> None:
     LedgerBase.metadata.drop_all(ledger.engine)
     workers = [Ledger(ledger_url) for _ in range(3)]
