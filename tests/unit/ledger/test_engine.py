@@ -77,6 +77,7 @@ def test_create_all_gives_an_older_ledger_todays_indexes(ledger: Ledger) -> None
     with ledger.engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_ledger_staged_entity_stage_job"))
         conn.execute(text("DROP INDEX ix_ledger_staged_updated_at"))
+        conn.execute(text("DROP INDEX ix_ledger_staged_entity_id"))
         conn.execute(
             text(
                 "CREATE INDEX ix_ledger_staged_entity_stage ON ledger_staged_record (entity, stage)"
@@ -90,7 +91,11 @@ def test_create_all_gives_an_older_ledger_todays_indexes(ledger: Ledger) -> None
     }[ledger.backend]
     with ledger.engine.connect() as conn:
         names = set(conn.execute(text(catalogue)).scalars())
-    assert {"ix_ledger_staged_entity_stage_job", "ix_ledger_staged_updated_at"} <= names
+    assert {
+        "ix_ledger_staged_entity_stage_job",
+        "ix_ledger_staged_updated_at",
+        "ix_ledger_staged_entity_id",
+    } <= names
     assert "ix_ledger_staged_entity_stage" not in names
     assert [r.canonical_id for r in ledger.get_records(["sf:cand:1"])] == ["sf:cand:1"]
 
