@@ -24,9 +24,13 @@ def require_chromium() -> None:
         pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (`make install` adds it)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's chromium, headless; Playwright downloads nothing."""
+    """Debian's chromium, headless; Playwright downloads nothing.
+
+    Per module, not per session: Playwright's sync API keeps an event loop running in the
+    test process until it stops, and a later test file on the same worker that calls
+    asyncio.run() (tests/airflow/test_event_driven.py) would fail."""
     require_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
