@@ -73,6 +73,23 @@ VIEWERS = 50
 HR_VIEWERS = 40  # the rest are recruiters, each their own requisitions
 DURATION_SECONDS = 30.0
 WARMUP_SECONDS = 5.0
+# A run smaller than the documented one (`--scale` < 1) is a smoke run: its phases shorten
+# in proportion, to no less than these.
+MIN_DURATION_SECONDS = 3.0
+MIN_WARMUP_SECONDS = 1.0
+FULL_SCALE_CANDIDATES = 100_000
+
+
+def phase_seconds(candidates: int) -> tuple[float, float]:
+    """(measured seconds, warm-up seconds) of each load phase for a ledger of `candidates`:
+    30 s and 5 s at 100,000 candidates, in proportion below, at least 3 s and 1 s."""
+    share = min(1.0, candidates / FULL_SCALE_CANDIDATES)
+    return (
+        max(MIN_DURATION_SECONDS, DURATION_SECONDS * share),
+        max(MIN_WARMUP_SECONDS, WARMUP_SECONDS * share),
+    )
+
+
 THINK_SECONDS = 1.0  # mean pause after each page: uniform in [0.5, 1.5] x this
 UNCACHED_ROUNDS = 3
 REQUEST_TIMEOUT = 60.0
@@ -119,13 +136,17 @@ def web_status(
     *,
     report: Report,
     viewers: int = VIEWERS,
-    duration: float = DURATION_SECONDS,
-    warmup: float = WARMUP_SECONDS,
+    duration: float | None = None,
+    warmup: float | None = None,
     think: float = THINK_SECONDS,
     rounds: int = UNCACHED_ROUNDS,
 ) -> Result:
     """Seed a ledger of `candidates`, then `viewers` people load the status page through
-    Airflow's API server for `duration` seconds, with and without a think time."""
+    Airflow's API server for `duration` seconds, with and without a think time (default:
+    `phase_seconds(candidates)`)."""
+    scaled_duration, scaled_warmup = phase_seconds(candidates)
+    duration = scaled_duration if duration is None else duration
+    warmup = scaled_warmup if warmup is None else warmup
     from hrhub.web import WebSettings
     from hrhub.web.app import Web
     from hrhub.web.roles import RoleDirectory

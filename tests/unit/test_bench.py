@@ -33,8 +33,8 @@ PUSHES = 200
 CLI_SCALE = 0.003  # 300 candidates, 300 records
 # Every benchmark at CLI_SCALE in one `hrhub bench` run: about 9 minutes on two shared cores
 # for the in-process ones and the flow DAGs, plus 2-3 for flow_latency's Airflow deployment
-# and 2-3 for web_status's API server and its two 30-second load phases.
-CLI_SECONDS = 1700
+# and about 1 for web_status's API server and its two load phases (3 s each at this scale).
+CLI_SECONDS = 1500
 
 
 class Steps:
@@ -480,6 +480,15 @@ def check_web(result: Result, candidates: int, *, rounds: int = 3) -> None:
     assert entry["name"] == "target/p95" and entry["denominator"] == "viewers"
     assert entry["threshold"] == 1.0 and entry["higher_is_better"]
     assert entry["value"] == pytest.approx(300 / rows["viewers"]["p95_ms"])
+
+
+def test_web_status_phases_last_30_s_at_full_scale_and_shrink_below_it() -> None:
+    from hrhub.bench.web import phase_seconds
+
+    assert phase_seconds(100_000) == (30.0, 5.0)
+    assert phase_seconds(1_000_000) == (30.0, 5.0)
+    assert phase_seconds(50_000) == (15.0, 2.5)
+    assert phase_seconds(300) == (3.0, 1.0)
 
 
 @pytest.mark.airflow
