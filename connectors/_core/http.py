@@ -1,9 +1,10 @@
 """``ApiClient``: the base every REST connector client subclasses.
 
 It owns what every client must get right the same way: one ``requests.Session``, timeouts
-always set, the rate budget, classification through the error table (also for errors hidden
-in HTTP 200), the one retry policy, one token refresh on a refreshable AuthError, guarded
-pagination, and redaction of every URL and message it logs or raises.
+always set, TLS certificates verified (a session that does not is a WARNING), the rate
+budget, classification through the error table (also for errors hidden in HTTP 200), the
+one retry policy, one token refresh on a refreshable AuthError, guarded pagination, and
+redaction of every URL and message it logs or raises.
 
 Subclasses override small hooks:
 
@@ -97,6 +98,19 @@ class ApiClient:
         self.session.headers["User-Agent"] = user_agent
         self._auth_lock = threading.Lock()
         protect_loggers()
+        self._warn_if_unverified()
+
+    def _warn_if_unverified(self) -> None:
+        """TLS certificates are verified unless a caller hands in a session that does not:
+        say so every time such a client is built (an internal CA belongs in
+        REQUESTS_CA_BUNDLE, not in switching verification off)."""
+        if self.session.verify is False:
+            log.warning(
+                "%s: TLS certificate verification is OFF for %s: anyone on the network path "
+                "can read and change this system's traffic",
+                self.system,
+                self.redactor.redact_url(self.base_url),
+            )
 
     # -- hooks for subclasses -------------------------------------------------------------
 

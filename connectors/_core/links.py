@@ -31,6 +31,7 @@ __all__ = [
     "LinkError",
     "LinkExpired",
     "LinkForged",
+    "LinkNotYours",
     "link_token",
     "sign_link",
     "sign_token",
@@ -48,6 +49,14 @@ class LinkForged(LinkError):
 
 class LinkExpired(LinkError):
     """Genuine but past its expiry."""
+
+
+class LinkNotYours(LinkError):
+    """Genuine and unexpired, but issued for another candidate than the one presenting it."""
+
+
+# Far longer than any token hrhub signs; a longer one is refused before any work is done.
+MAX_TOKEN_CHARS = 4096
 
 
 def _b64(data: bytes) -> str:
@@ -83,17 +92,35 @@ def sign_link(
 
 def link_token(url_or_token: str) -> str:
     """The token of a link: its `t` query parameter (`.../room?t=<token>`, the interview
-    room's door), else its last path segment (`sign_link`'s form); a token passes as is."""
-    parts = urlsplit(url_or_token)
+    room's door), else its last path segment (`sign_link`'s form); a token passes as is.
+    LinkForged for text that is not even a URL ("http://[" say)."""
+    try:
+        parts = urlsplit(url_or_token)
+    except ValueError:
+        raise LinkForged("this link is malformed") from None
     in_query = parse_qs(parts.query).get("t")
     if in_query:
         return in_query[0]
     return url_or_token.rstrip("/").rsplit("/", 1)[-1]
 
 
-def verify_link(url_or_token: str, *, secret: str, now: datetime | None = None) -> dict[str, Any]:
-    """The claims of a genuine, unexpired link; LinkForged or LinkExpired otherwise."""
+def verify_link(
+    url_or_token: str,
+    *,
+    secret: str,
+    now: datetime | None = None,
+    candidate: str | None = None,
+) -> dict[str, Any]:
+    """The claims of a genuine, unexpired link; LinkForged or LinkExpired otherwise.
+
+    With `candidate`, the link must also be the personal link of that candidate:
+    LinkNotYours for another candidate's link or a round link (which names nobody).
+    """
+    if not secret:  # an empty key would accept links anyone can sign
+        raise ValueError("a link secret is required")
     token = link_token(url_or_token)
+    if len(token) > MAX_TOKEN_CHARS or not token.isascii():
+        raise LinkForged("this link is malformed")
     body, dot, signature = token.partition(".")
     if not dot or not body or not signature:
         raise LinkForged("this link is incomplete")
@@ -109,4 +136,6 @@ def verify_link(url_or_token: str, *, secret: str, now: datetime | None = None) 
     if moment.timestamp() >= claims["exp"]:
         expired = datetime.fromtimestamp(claims["exp"], UTC).isoformat()
         raise LinkExpired(f"this link expired at {expired}; ask the recruiter for a new one")
+    if candidate is not None and claims.get("candidate") != candidate:
+        raise LinkNotYours("this link was issued for another candidate")
     return claims

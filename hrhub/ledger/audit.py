@@ -2,6 +2,12 @@
 
 Each entry's hash covers its own fields and the previous entry's hash, so editing,
 deleting or reordering any entry breaks the chain at a point `verify_chain` can name.
+
+What the chain alone cannot see: entries removed from its end (the shorter chain is still
+a valid chain), and a history rewritten by someone who recomputes every later hash (the
+hash is not keyed). The head a verification reports (`head_seq`, `head_hash`) is the
+anchor for both: kept outside the database and passed back as `anchor`, it must still be
+in the chain, with the same hash.
 """
 
 from __future__ import annotations
@@ -35,6 +41,16 @@ class AuditVerification:
     checked: int
     first_bad_seq: int | None = None
     reason: str | None = None
+    head_seq: int | None = None  # the last entry checked: the anchor to keep elsewhere
+    head_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditAnchor:
+    """A head of the chain recorded earlier, outside the ledger (a report, a run log)."""
+
+    seq: int
+    hash: str
 
 
 def entry_hash(
@@ -115,16 +131,20 @@ def count_entries(session: Session) -> int:
     return session.exec(select(func.count()).select_from(AuditEntry)).one()
 
 
-def verify_chain(entries: Iterable[AuditEntry]) -> AuditVerification:
+def verify_chain(
+    entries: Iterable[AuditEntry], *, anchor: AuditAnchor | None = None
+) -> AuditVerification:
     """Walk entries in seq order and report the first one that breaks the chain.
 
     A missing seq means a deleted entry; a wrong prev_hash means a deleted or moved
     entry whose successors were renumbered; a wrong hash means an edited entry, or one
-    whose place in the chain changed.
+    whose place in the chain changed. With `anchor`, the chain must still hold that entry
+    with that hash: otherwise its end was cut off, or its history rewritten.
     """
     expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
+    hash_at_anchor: str | None = None
     for entry in entries:
         problem = _entry_problem(entry, expected_seq, prev_hash)
         if problem is not None:
@@ -133,7 +153,33 @@ def verify_chain(entries: Iterable[AuditEntry]) -> AuditVerification:
         checked += 1
         expected_seq = entry.seq + 1
         prev_hash = entry.hash
-    return AuditVerification(True, checked)
+        if anchor is not None and entry.seq == anchor.seq:
+            hash_at_anchor = entry.hash
+    head_seq = expected_seq - 1 if checked else None
+    head_hash = prev_hash if checked else None
+    problem = _anchor_problem(anchor, head_seq, hash_at_anchor)
+    if problem is not None:
+        bad_seq, reason = problem
+        return AuditVerification(False, checked, bad_seq, reason, head_seq, head_hash)
+    return AuditVerification(True, checked, head_seq=head_seq, head_hash=head_hash)
+
+
+def _anchor_problem(
+    anchor: AuditAnchor | None, head_seq: int | None, hash_at_anchor: str | None
+) -> tuple[int, str] | None:
+    if anchor is None:
+        return None
+    if head_seq is None or head_seq < anchor.seq:
+        return anchor.seq, (
+            f"the log ends at seq {head_seq or 0} but entry seq {anchor.seq} was recorded "
+            "earlier (entries were deleted from its end)"
+        )
+    if hash_at_anchor != anchor.hash:
+        return anchor.seq, (
+            f"entry seq {anchor.seq} is not the one recorded earlier "
+            "(the history up to it was rewritten)"
+        )
+    return None
 
 
 def _entry_problem(entry: AuditEntry, expected_seq: int, prev_hash: str) -> tuple[int, str] | None:

@@ -43,6 +43,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as ModelValidationError
 from pydantic_core import to_jsonable_python
 
+from connectors._core import safexml
 from hrhub.models import CanonicalRecord, model_for
 
 __all__ = [
@@ -328,8 +329,8 @@ def _message(error: ValidationError) -> str:
 
 
 def _parse_xml(path: Path) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(path.read_bytes(), parser=parser)
+    """SAP's EDMX and NC's WSDL come from outside: no DTD, no entity, no network."""
+    return safexml.parse(path.read_bytes(), what=_shown(path))
 
 
 def _attrs(element: etree._Element) -> dict[str, str]:
