@@ -46,7 +46,7 @@ API = "/odata/v2"
 UPSERT_MAX = 1000  # SAP: "Upsert content exceeds the limitation, the maximum size is 1000"
 IN_CHUNK = 100  # values per `in (...)` filter, to keep URLs well under gateway limits
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:saml2-bearer"
-WATERMARK_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+STATUS_FIELDS = ("appStatusSetId", "appStatusId", "appStatusName")
 # An application id as hrhub passes it: SAP's key ("7001") or the canonical id naming it.
 APPLICATION_ID = re.compile(rf"(?:{SYSTEM}:application:)?([0-9]+)")
 
@@ -166,8 +166,8 @@ class SuccessFactorsClient(ApiClient):
         if resp.ok:
             if header:
                 message = _parse_sap_message(header)
-                if message.get("severity", "").lower() == "error":
-                    return message.get("code"), message.get("message")
+                if str(message.get("severity", "")).lower() == "error":
+                    return _text(message.get("code")), _text(message.get("message"))
             return None
         try:
             body = resp.json()
@@ -177,9 +177,9 @@ class SuccessFactorsClient(ApiClient):
             error = body["error"]
             value = error.get("message")
             text = value.get("value") if isinstance(value, dict) else value
-            return error.get("code"), text
+            return _text(error.get("code")), _text(text)
         if isinstance(body, dict) and "errorMessage" in body:
-            return body.get("errorCode"), body.get("errorMessage")
+            return _text(body.get("errorCode")), _text(body.get("errorMessage"))
         return None
 
     # -- the connector contract -------------------------------------------------------------
@@ -215,7 +215,11 @@ class SuccessFactorsClient(ApiClient):
     def cursor_value(self, stream: str, record: dict[str, Any]) -> str | None:
         """lastModifiedDateTime as a fixed-width UTC ISO string, which sorts as text."""
         value = record.get("lastModifiedDateTime")
-        return format_watermark(parse_sap_date(value)) if value else None
+        try:
+            return format_watermark(parse_sap_date(value)) if value else None
+        except DataContractError as exc:
+            exc.field = "lastModifiedDateTime"
+            raise
 
     # -- resumes ----------------------------------------------------------------------------
 
@@ -390,7 +394,7 @@ class SuccessFactorsClient(ApiClient):
             params=params,
             data_selector="d.results",
         ):
-            rows.extend(page)
+            rows.extend(_checked_rows(entity_set, page, select.split(","), len(rows)))
         return rows
 
     def _query_in(
@@ -463,6 +467,14 @@ class SuccessFactorsClient(ApiClient):
             quote=True,
         ):
             interview_id = str(row["applicationInterviewId"])
+            if not (interview_id.isascii() and interview_id.isdigit()):
+                raise DataContractError(
+                    f"JobApplicationInterview applicationInterviewId {interview_id!r} is not "
+                    "a number",
+                    system=SYSTEM,
+                    record_id=str(row["source"]),
+                    field="applicationInterviewId",
+                )
             previous = found.get(str(row["source"]))
             if previous is None or int(interview_id) < int(previous):
                 found[str(row["source"])] = interview_id  # the first made, should two exist
@@ -505,12 +517,14 @@ class SuccessFactorsClient(ApiClient):
             for page in self.paginate(
                 f"{API}/JobApplicationStatus",
                 paginator=NextUrlPaginator("d.__next"),
-                params={"$format": "json", "$select": "appStatusSetId,appStatusId,appStatusName"},
+                params={"$format": "json", "$select": ",".join(STATUS_FIELDS)},
                 data_selector="d.results",
             ):
-                rows.extend(page)
+                rows.extend(_checked_rows("JobApplicationStatus", page, STATUS_FIELDS, len(rows)))
             self._statuses = {
-                (str(r["appStatusSetId"]), r["appStatusName"]): str(r["appStatusId"]) for r in rows
+                (str(r["appStatusSetId"]), r["appStatusName"]): str(r["appStatusId"])
+                for r in rows
+                if isinstance(r["appStatusName"], str)  # a status without a name is not asked
             }
         return self._statuses
 
@@ -584,6 +598,31 @@ def _resume_file(attachment: Any, key: str) -> ResumeFile:
     )
 
 
+def _checked_rows(
+    entity_set: str, rows: list[Any], fields: Iterable[str], offset: int = 0
+) -> list[dict[str, Any]]:
+    """Rows of a `$select` read as SAP sends them: objects holding every selected property
+    (null allowed). Anything else is a DataContractError naming the set, the row and the field.
+    """
+    wanted = [f.partition("/")[0] for f in fields if f]
+    for position, row in enumerate(rows, start=offset):
+        if not isinstance(row, dict):
+            raise DataContractError(
+                f"{entity_set} row {position} is {type(row).__name__}, not an object",
+                system=SYSTEM,
+                record_id=str(position),
+            )
+        missing = next((f for f in wanted if f not in row), None)
+        if missing is not None:
+            raise DataContractError(
+                f"{entity_set} row {position} lacks the selected property {missing}",
+                system=SYSTEM,
+                record_id=str(position),
+                field=missing,
+            )
+    return rows
+
+
 def _literal(value: str, quote: bool) -> str:
     if quote or not value.lstrip("-").isdigit():
         return "'" + value.replace("'", "''") + "'"
@@ -609,8 +648,26 @@ def _upsert_outcomes(body: Any, expected: int, target: str) -> list[WriteOutcome
         )
     outcomes = []
     for position, result in enumerate(results):
-        index = int(result.get("index", position))
+        if not isinstance(result, dict):
+            raise DataContractError(
+                f"upsert result {position} is {type(result).__name__}, not an object",
+                system=SYSTEM,
+                record_id=str(position),
+            )
+        try:
+            index = int(result.get("index", position))
+        except (TypeError, ValueError):  # the index only labels the message: ours will do
+            index = position
         key = result.get("key")
+        if key is not None and not isinstance(key, str):
+            error = DataContractError(
+                f"{target} record {index}: upsert answered key {key!r}, not text",
+                system=SYSTEM,
+                record_id=str(index),
+                field="key",
+            )
+            outcomes.append(WriteOutcome(index=index, ok=False, error=error))
+            continue
         if result.get("status") == "OK":
             outcomes.append(WriteOutcome(index=index, ok=True, remote_id=key))
             continue
@@ -622,6 +679,11 @@ def _upsert_outcomes(body: Any, expected: int, target: str) -> list[WriteOutcome
         )
         outcomes.append(WriteOutcome(index=index, ok=False, error=error))
     return outcomes
+
+
+def _text(value: Any) -> str | None:
+    """A code or message from an error body as text, whatever JSON type the server used."""
+    return None if value is None else str(value)
 
 
 def _parse_sap_message(header: str) -> dict[str, Any]:
@@ -642,8 +704,11 @@ def parse_sap_date(value: str) -> datetime:
         inner = text[6:-2]
         digits = inner.lstrip("-")
         cut = next((i for i, ch in enumerate(digits) if ch in "+-"), len(digits))
-        millis = int(inner[: len(inner) - len(digits) + cut])
-        return datetime.fromtimestamp(millis / 1000, tz=UTC)
+        try:
+            millis = int(inner[: len(inner) - len(digits) + cut])
+            return datetime.fromtimestamp(millis / 1000, tz=UTC)
+        except (ValueError, OverflowError, OSError) as exc:  # not digits, or off the calendar
+            raise DataContractError(f"not a SAP date: {value!r}", system=SYSTEM) from exc
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -652,9 +717,16 @@ def parse_sap_date(value: str) -> datetime:
 
 
 def format_watermark(moment: datetime) -> str:
-    """Fixed-width UTC with milliseconds and Z: what the filter literal and the ledger take."""
-    return moment.astimezone(UTC).strftime(WATERMARK_FORMAT)[:-3] + "Z"
+    """Fixed-width UTC with milliseconds and Z: what the filter literal and the ledger take.
+
+    isoformat pads the year to four digits; strftime's %Y does not (year 5 -> "5-01-01").
+    """
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def shift_watermark(value: str, seconds: int) -> str:
-    return format_watermark(parse_sap_date(value) + timedelta(seconds=seconds))
+    moment = parse_sap_date(value)
+    try:
+        return format_watermark(moment + timedelta(seconds=seconds))
+    except OverflowError:  # a watermark at the calendar's edge (year 1) cannot move past it
+        return format_watermark(moment)

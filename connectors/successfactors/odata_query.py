@@ -6,7 +6,7 @@ against the simulator passes against SAP. Records are dicts of Python values: in
 float, Decimal, aware datetime (naive ones are read as UTC). No I/O, no HTTP.
 
 Public API: ``ODataError``; ``parse_filter``; ``parse_orderby`` / ``sort_records``;
-``parse_select``; ``parse_expand``; ``to_json`` / ``from_json``; ``parse_key``;
+``parse_select``; ``parse_expand``; ``parse_count``; ``to_json`` / ``from_json``; ``parse_key``;
 ``query_fingerprint`` / ``encode_skiptoken`` / ``decode_skiptoken``.
 """
 
@@ -31,6 +31,7 @@ __all__ = [
     "decode_skiptoken",
     "encode_skiptoken",
     "from_json",
+    "parse_count",
     "parse_expand",
     "parse_filter",
     "parse_key",
@@ -254,10 +255,18 @@ def _number(raw: str, pos: int) -> tuple[Any, str]:
     if suffix in ("D", "F"):
         return float(body), "Edm.Double"
     if suffix == "M" or (not suffix and not is_int):
-        return Decimal(body), "Edm.Decimal"
+        try:
+            return Decimal(body), "Edm.Decimal"
+        except InvalidOperation:  # an exponent beyond what Decimal can hold
+            raise _bad(f"Syntax error at position {pos}: {raw!r} is out of range") from None
     if not is_int:
         raise _bad(f"Syntax error at position {pos}: {raw!r} is not an integer literal")
-    value = int(body)
+    # int() refuses texts of thousands of digits (leading zeros too): 20 digits are too many.
+    sign, digits = ("-", body[1:]) if body.startswith("-") else ("", body)
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > 19:
+        raise _bad(f"Syntax error at position {pos}: {raw!r} is out of range")
+    value = int(sign + digits)
     if not -(2**63) <= value < 2**63:
         raise _bad(f"Syntax error at position {pos}: {raw!r} is out of range")
     if suffix == "L" or not -(2**31) <= value < 2**31:
@@ -271,10 +280,10 @@ def _typed(raw: str, pos: int) -> tuple[Any, str]:
     if prefix in ("datetime", "datetimeoffset"):
         try:
             value = _parse_iso(body)
-        except ValueError:
+            if prefix == "datetime":  # moving year 1 or 9999 to UTC can leave the calendar
+                return value.astimezone(UTC), "Edm.DateTime"
+        except (ValueError, OverflowError):
             raise _bad(f"Syntax error at position {pos}: invalid {prefix} literal {raw}") from None
-        if prefix == "datetime":
-            return value.astimezone(UTC), "Edm.DateTime"
         return value, "Edm.DateTimeOffset"
     if prefix == "guid":
         return body, "Edm.String"
@@ -759,6 +768,17 @@ def parse_expand(text: str, entity: EntitySetDef) -> list[str]:
     return out
 
 
+def parse_count(text: str, option: str) -> int:
+    """``$top``, ``$skip`` or a page size: a non-negative integer in ASCII digits; 400 else.
+
+    ``str.isdigit()`` alone passes texts ``int()`` refuses: "²", or thousands of digits.
+    """
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits.lstrip("0")) > 18:
+        raise _bad(f"Invalid value {text!r} for {option}: a non-negative integer.")
+    return int(digits.lstrip("0") or "0")
+
+
 # --------------------------------------------------------------------------- keys
 
 
@@ -843,7 +863,8 @@ def decode_skiptoken(token: str, query_fingerprint: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise _bad("Invalid $skiptoken") from None
     parts = raw.split(":")
-    if len(parts) != 3 or parts[0] != "v1" or not parts[1].isdigit():
+    # int() refuses thousands of digits; no offset this service hands out has 19.
+    if len(parts) != 3 or parts[0] != "v1" or not parts[1].isdigit() or len(parts[1]) > 18:
         raise _bad("Invalid $skiptoken")
     if parts[2] != hashlib.sha256(query_fingerprint.encode()).hexdigest()[:12]:
         raise _bad("$skiptoken does not belong to this query")

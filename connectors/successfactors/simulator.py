@@ -81,6 +81,7 @@ from connectors.successfactors.odata_query import (
     decode_skiptoken,
     encode_skiptoken,
     from_json,
+    parse_count,
     parse_expand,
     parse_filter,
     parse_key,
@@ -1010,19 +1011,16 @@ class SuccessFactorsSimulator(SimulatorServer):
         raw = req.arg("customPageSize")
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        size = parse_count(raw, "customPageSize")
+        if not 1 <= size <= MAX_PAGE_SIZE:
             raise ODataError(
                 400, BAD, f"customPageSize must be an integer between 1 and {MAX_PAGE_SIZE}."
             )
-        return int(raw)
+        return size
 
     def _int_option(self, req: Request, name: str) -> int | None:
         raw = req.arg(name)
-        if raw is None:
-            return None
-        if not raw.strip().isdigit():
-            raise ODataError(400, BAD, f"Invalid value {raw!r} for {name}: a non-negative integer.")
-        return int(raw)
+        return None if raw is None else parse_count(raw, name)
 
     def _matching(self, set_def: EntitySetDef, req: Request) -> list[dict[str, Any]]:
         """Rows matching $filter in $orderby order (key order by default); cached per data

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -29,6 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
 from hrhub.mapping.transforms import TRANSFORMS, TransformError, compile_transform
@@ -41,6 +43,8 @@ DIRECTIONS = ("in", "out")
 
 _MISSING: Any = object()
 _NAME = re.compile(r"[A-Za-z0-9_]+")
+# A list index in a target builds the list up to it: past this it is a mistake, not data.
+MAX_TARGET_INDEX = 1000
 _Path = tuple[str | int, ...]
 
 
@@ -180,6 +184,17 @@ def _read_yaml(text: str, file: str) -> tuple[Any, dict[_Path, int], list[_Probl
         lined = read_lined_yaml(text)
     except YamlSyntaxError as exc:
         raise MappingFileError(exc.reason, file=file, line=exc.line, kind="syntax") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses before parsing starts
+        char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else exc.character
+        reason = f"invalid YAML: character {char} is not allowed ({exc.reason})"
+        line = text.count("\n", 0, exc.position) + 1
+        raise MappingFileError(reason, file=file, line=line, kind="syntax") from None
+    except ValueError as exc:  # PyYAML lets some refusals out bare, without a line:
+        # a date that is none (2024-13-01), an escape past U+10FFFF, 4300+ digits.
+        raise MappingFileError(f"invalid YAML: {exc}", file=file, kind="syntax") from None
+    except RecursionError:
+        reason = "invalid YAML: nested deeper than a mapping file can be"
+        raise MappingFileError(reason, file=file, kind="syntax") from None
     problems = [
         _Problem(
             d.line,
@@ -403,6 +418,14 @@ def _compile_field(target: str, spec: Any, lines: dict[_Path, int]) -> FieldRule
     def problem(reason: str, *at: str | int, kind: str = "schema") -> _FieldProblem:
         return _FieldProblem(_Problem(_line(lines, (*here, *at)), reason, target, kind))
 
+    too_far = [s for s in target.split(".")[1:] if (_index(s) or 0) > MAX_TARGET_INDEX]
+    if too_far:
+        raise problem(
+            f"list index {too_far[0]} in field {target!r} is too large "
+            f"(at most {MAX_TARGET_INDEX})",
+            kind="target",
+        )
+
     transform = rule.get("transform")
     if transform is not None:
         name = transform if isinstance(transform, str) else transform["name"]
@@ -502,9 +525,19 @@ def _all_hold(conditions: tuple[Condition, ...]) -> Callable[[dict[str, Any]], b
     return lambda record: all(test(record) for test in tests)
 
 
+def _index(segment: str) -> int | None:
+    """The list index a path segment names, or None for a key. ASCII digits only ("²" is a
+    digit to str.isdigit(), not to int()); more digits than any list could need read as
+    sys.maxsize (int() refuses thousands of digits)."""
+    if not (segment.isascii() and segment.isdigit()):
+        return None
+    digits = segment.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else sys.maxsize
+
+
 def _target_keys(target: str) -> tuple[str | int, ...]:
     head, *rest = target.split(".")
-    return (head, *(int(s) if s.isdigit() else s for s in rest))
+    return (head, *(s if (index := _index(s)) is None else index for s in rest))
 
 
 def _target_conflicts(fields: dict[str, Any], lines: dict[_Path, int]) -> list[_Problem]:
@@ -538,7 +571,7 @@ def _absent(_record: dict[str, Any]) -> Any:
 
 
 def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
-    steps = tuple((s, int(s) if s.isdigit() else None) for s in path.split("."))
+    steps = tuple((s, _index(s)) for s in path.split("."))
 
     def get(record: dict[str, Any]) -> Any:
         value: Any = record

@@ -183,7 +183,7 @@ def _check_zone(zone: str | None = None, **_: Any) -> None:
         return
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is a folder
         raise TransformError(
             f"unknown time zone {zone!r} (use an IANA name such as 'Asia/Shanghai')"
         ) from None

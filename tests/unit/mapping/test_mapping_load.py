@@ -250,3 +250,50 @@ def test_every_mapping_in_the_repository_loads() -> None:
         else:
             spec.operation(stem)  # raises, naming the known ones, for an orphan out-mapping
             load_mapping(spec.system, stem, "out")
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ("fields:\n  a: {from: t, transform: {name: naive_local, zone: Asia}}\n", 5, "time zone"),
+        ("fields:\n  a.99999999999: b\n", 5, "list index 99999999999 in field 'a.99999999999'"),
+        (f"fields:\n  a.{'1' * 30}: b\n", 5, "is too large (at most 1000)"),
+        ("fields:\n  a: \x1f\n", 5, "character #x001f is not allowed"),
+    ],
+)
+def test_file_mistakes_found_by_fuzzing_name_file_and_line(
+    write_mapping: Writer, body: str, line: int, message: str
+) -> None:
+    error = load_error(write_mapping(body))
+    assert error.line == line, str(error)
+    assert message in str(error)
+
+
+def test_only_ascii_digits_make_a_list_index(write_mapping: Writer) -> None:
+    # "²" is a digit to str.isdigit() but not to int(): it is a key, in sources and targets.
+    mapping = Mapping.load(write_mapping("fields:\n  out.²: src.²\n  n: items.1\n"))
+    record = {"src": {"²": "sq"}, "items": ["a", "b"]}
+    assert mapping.apply(record) == {"out": {"²": "sq"}, "n": "b"}
+    assert mapping.apply({"src": ["x", "y"], "items": {"1": "k"}}) == {"n": "k"}
+
+
+def test_a_source_index_of_thousands_of_digits_reads_nothing(write_mapping: Writer) -> None:
+    mapping = Mapping.load(write_mapping(f"fields:\n  a: items.{'1' * 5000}\n"))
+    assert mapping.apply({"items": ["x"]}) == {}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("fields:\n  a: {default: 2024-13-01}\n", "month must be in 1..12"),
+        ('fields:\n  a: {default: "\\U00110000"}\n', "chr() arg not in range"),
+        (f"fields:\n  a: {{default: !!int {'9' * 5000}}}\n", "4300 digits"),
+        ("fields:\n  a: {default: " + "[" * 5000 + "]" * 5000 + "}\n", "nested deeper"),
+    ],
+)
+def test_yaml_that_pyyaml_refuses_without_a_mark_is_still_a_file_error(
+    write_mapping: Writer, body: str, message: str
+) -> None:
+    error = load_error(write_mapping(body))
+    assert error.entries[0].kind == "syntax"
+    assert message in str(error) and str(error).startswith(f"{error.file}: invalid YAML")

@@ -429,3 +429,9 @@ def test_to_naive_local_writes_the_wall_clock(value: Any, zone: str, expected: s
 @pytest.mark.parametrize("value", ["2024-03-01 08:59:12", "2024-03-01", "yesterday"])
 def test_to_naive_local_refuses_what_it_cannot_place(value: str) -> None:
     fails("to_naive_local", value, "to_naive_local: ")
+
+
+@pytest.mark.parametrize("zone", ["Asia", "a" * 300])  # a folder of zones; a name too long
+def test_a_zone_the_system_cannot_open_is_an_unknown_zone(zone: str) -> None:
+    with pytest.raises(TransformError, match="unknown time zone"):
+        compile_transform("naive_local", {"zone": zone})

@@ -261,3 +261,24 @@ def test_error_body_is_saps_envelope(candidate) -> None:
     assert body["error"]["code"] == "COE_PROPERTY_NOT_FOUND"
     assert body["error"]["message"]["lang"] == "en-US"
     assert "nickname" in body["error"]["message"]["value"]
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("candidateId eq " + "1" * 5000, 15),  # int() refuses 4300+ digits
+        ("candidateId eq 1e99999999999999999999", 15),  # beyond Decimal's exponent
+        ("candidateId eq 1e99999999999999999999M", 15),
+        ("lastModifiedDateTime lt datetime'0001-01-01T00:00:00+01:00'", 24),  # before year 1 UTC
+        ("lastModifiedDateTime gt datetime'9999-12-31T23:59:59-23:59'", 24),  # after year 9999
+    ],
+)
+def test_literals_off_the_scale_are_a_400_naming_the_position(text, position, candidate) -> None:
+    with pytest.raises(ODataError) as exc:
+        parse_filter(text, candidate)
+    assert (exc.value.status, exc.value.code) == (400, "COE_GENERAL_BAD_REQUEST")
+    assert f"position {position}" in exc.value.message
+
+
+def test_leading_zeros_do_not_count_against_an_integer_literal(candidate, candidates) -> None:
+    assert ids("candidateId eq " + "0" * 5000 + "2", candidate, candidates) == [2]

@@ -131,3 +131,24 @@ def test_garbage_skiptokens_are_400(token) -> None:
 def test_negative_offset_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         encode_skiptoken(-1, "fp")
+
+
+@pytest.mark.parametrize(
+    "text", ["1" * 5000, "(candidateId=" + "9" * 30 + "L)", "1e99999999999999999999M"]
+)
+def test_keys_off_the_scale_are_a_400(text, candidate) -> None:
+    with pytest.raises(ODataError) as exc:
+        parse_key(candidate, text)
+    assert exc.value.status == 400
+
+
+def test_a_skiptoken_with_an_offset_of_thousands_of_digits_is_a_400() -> None:
+    # The tag is derived from the query, not secret: a client can forge the rest of a token.
+    fp = query_fingerprint("Candidate", "", "")
+    genuine = encode_skiptoken(0, fp)
+    raw = base64.urlsafe_b64decode(genuine + "=" * (-len(genuine) % 4)).decode()
+    forged = raw.replace(":0:", ":" + "1" * 5000 + ":")
+    token = base64.urlsafe_b64encode(forged.encode()).decode().rstrip("=")
+    with pytest.raises(ODataError) as exc:
+        decode_skiptoken(token, fp)
+    assert exc.value.status == 400

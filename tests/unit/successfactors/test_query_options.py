@@ -9,6 +9,7 @@ import pytest
 from connectors.successfactors.edm import ENTITY_SETS
 from connectors.successfactors.odata_query import (
     ODataError,
+    parse_count,
     parse_expand,
     parse_orderby,
     parse_select,
@@ -122,3 +123,16 @@ def test_expand_unknown_nav_is_property_not_found(candidate) -> None:
         parse_expand("tags", candidate)
     assert exc.value.code == "COE_PROPERTY_NOT_FOUND"
     assert "tags" in exc.value.message
+
+
+@pytest.mark.parametrize(("text", "count"), [("0", 0), (" 25 ", 25), ("007", 7), ("0" * 5000, 0)])
+def test_top_and_skip_read_as_counts(text: str, count: int) -> None:
+    assert parse_count(text, "$top") == count
+
+
+@pytest.mark.parametrize("text", ["", "-1", "1.5", "²", "٣", "1" * 5000, "1e3", "ten"])
+def test_top_and_skip_that_are_not_counts_are_a_400_naming_the_option(text: str) -> None:
+    with pytest.raises(ODataError) as exc:
+        parse_count(text, "$skip")
+    assert (exc.value.status, exc.value.code) == (400, "COE_GENERAL_BAD_REQUEST")
+    assert "$skip" in exc.value.message
