@@ -6,15 +6,20 @@ hrhub.schema_export``) and a test keeps them equal, because auditors and mapping
 read the schemas, not the Python.
 
 Fields holding personal data carry ``"x-personal-data": true`` in their schema so redaction,
-scopes and audit reports can find them without a hand-kept list.
+scopes and audit reports can find them without a hand-kept list. The sensitive ones among them
+(PIPL art. 28: id numbers, features measured from the voice, which may be biometric) also
+carry ``"x-sensitive": true``; the ledger seals them at rest (``sensitive_paths``,
+hrhub/ledger/sealing.py).
 """
 
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Self
+from functools import cache
+from typing import Annotated, Any, ClassVar, Self, get_args, get_origin
 
 from pydantic import (
     AwareDatetime,
@@ -33,6 +38,7 @@ __all__ = [
     "CANONICAL_MODELS",
     "DECISION_RECOMMENDATION",
     "PERSONAL_DATA",
+    "SENSITIVE_DATA",
     "Application",
     "AttendanceEvent",
     "AwareDT",
@@ -69,10 +75,14 @@ __all__ = [
     "WorkExperience",
     "model_for",
     "personal_fields",
+    "sensitive_paths",
 ]
 
 PERSONAL_DATA: dict[str, Any] = {"x-personal-data": True}
 """Schema extension marking a field as personal information (PIPL / GDPR)."""
+
+SENSITIVE_DATA: dict[str, Any] = {**PERSONAL_DATA, "x-sensitive": True}
+"""Schema extension marking sensitive personal information (PIPL art. 28), sealed at rest."""
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -102,6 +112,11 @@ def _ref(entity: str) -> str:
 def _pd(default: Any = PydanticUndefined, **kwargs: Any) -> Any:
     """A Field flagged as personal data."""
     return Field(default, json_schema_extra=PERSONAL_DATA, **kwargs)
+
+
+def _sensitive(default: Any = PydanticUndefined, **kwargs: Any) -> Any:
+    """A Field flagged as sensitive personal data: the ledger stores it encrypted."""
+    return Field(default, json_schema_extra=SENSITIVE_DATA, **kwargs)
 
 
 # --------------------------------------------------------------------------- enums
@@ -301,14 +316,22 @@ class WorkExperience(_Part):
     end_date: date | None = Field(None, description="Null for the current position.")
 
 
+MAX_OFFSET_MS = 86_400_000  # a day
+
+
 class TranscriptSegment(_Part):
     """One utterance of the interview, tied to the question it answers."""
 
     question_id: str = Field(min_length=1, description="Question id in the interview plan.")
     question_text: str | None = Field(None, description="Question as asked.")
     speaker: Speaker = Field(Speaker.CANDIDATE, description="Who is speaking.")
-    start_ms: int = Field(ge=0, description="Offset from the recording start, milliseconds.")
-    end_ms: int = Field(ge=0, description="Offset from the recording start, milliseconds.")
+    # No interview lasts a day: a later offset is a broken transcript, not a long answer.
+    start_ms: int = Field(
+        ge=0, le=MAX_OFFSET_MS, description="Offset from the recording start, milliseconds."
+    )
+    end_ms: int = Field(
+        ge=0, le=MAX_OFFSET_MS, description="Offset from the recording start, milliseconds."
+    )
     text: str = Field(description="Transcribed text.")
     language: str | None = Field(None, description="BCP 47 tag, e.g. zh-CN, en.")
 
@@ -350,8 +373,10 @@ class CompetencyScore(_Part):
     score: Score = Field(description="Score 0-100.")
     weight: float = Field(ge=0, le=1, description="Weight in the overall score, 0-1.")
     evidence: list[Evidence] = Field(default_factory=list, description="Supporting quotes.")
-    features: dict[str, float] = Field(
-        default_factory=dict, description="Measured features used, e.g. speech_rate_wpm."
+    features: dict[str, float] = _sensitive(
+        default_factory=dict,
+        description="Measured features used, e.g. speech_rate_sps; those of the voice may be "
+        "biometric data.",
     )
 
     @model_validator(mode="after")
@@ -459,7 +484,9 @@ class Candidate(CanonicalRecord):
     given_name: str | None = _pd(None, description="Given name, e.g. 伟.")
     emails: list[Email] = _pd(default_factory=list, description="Email addresses.")
     phones: list[Phone] = _pd(default_factory=list, description="Phone numbers, mobile first.")
-    id_number: str | None = _pd(None, max_length=64, description="National id / passport no.")
+    id_number: str | None = _sensitive(
+        None, max_length=64, description="National id / passport no."
+    )
     birth_date: date | None = _pd(None, description="Date of birth.")
     demographics: dict[str, str] = _pd(
         default_factory=dict,
@@ -703,7 +730,9 @@ class PreHire(CanonicalRecord):
     name: str = _pd(min_length=1, description="Full name, e.g. 张伟.")
     mobile: Phone = _pd(description="Mobile number; DingTalk's key for pre-entry.")
     email: Email | None = _pd(None, description="Email address.")
-    id_number: str | None = _pd(None, max_length=64, description="National id / passport no.")
+    id_number: str | None = _sensitive(
+        None, max_length=64, description="National id / passport no."
+    )
     planned_entry_date: date = Field(description="Planned first working day.")
     department: str = Field(min_length=1, description="Department id in the target org.")
     position: str = Field(min_length=1, description="Position or job title.")
@@ -723,7 +752,9 @@ class Employee(CanonicalRecord):
     name: str = _pd(min_length=1, description="Full name, e.g. 张伟.")
     mobile: Phone | None = _pd(None, description="Mobile number.")
     email: Email | None = _pd(None, description="Work email address.")
-    id_number: str | None = _pd(None, max_length=64, description="National id / passport no.")
+    id_number: str | None = _sensitive(
+        None, max_length=64, description="National id / passport no."
+    )
     birth_date: date | None = _pd(None, description="Date of birth.")
     organisation: str | None = Field(None, description="Legal entity id in the source.")
     department: str | None = Field(None, description="Department id in the source.")
@@ -804,3 +835,49 @@ def personal_fields(model: type[BaseModel]) -> frozenset[str]:
 def _is_personal(info: FieldInfo) -> bool:
     extra = info.json_schema_extra
     return isinstance(extra, dict) and extra.get("x-personal-data") is True
+
+
+@cache
+def sensitive_paths(entity: str) -> tuple[str, ...]:
+    """JSON paths of an entity's sensitive values (flagged ``x-sensitive``), which the ledger
+    seals at rest, e.g. ``("competency_scores[].features", "raw")``.
+
+    ``[]`` steps into each item of a list, ``{}`` into each value of a map. A record with any
+    sensitive field has its ``raw`` too: the source payload holds the same values under the
+    source's own names (NC's ``id``, YonBIP's ``certNo``), so it is sealed whole. Derived from
+    the models alone, so flagging a field is all it takes to seal it.
+    """
+    found = sorted(_sensitive_in(model_for(entity), ""))
+    return (*found, "raw") if found else ()
+
+
+def _sensitive_in(model: type[BaseModel], prefix: str) -> Iterator[str]:
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        if _is_sensitive(info):
+            yield path
+            continue
+        for step, part in _parts_of(info.annotation):
+            yield from _sensitive_in(part, f"{path}{step}.")
+
+
+def _parts_of(annotation: Any, step: str = "") -> Iterator[tuple[str, type[BaseModel]]]:
+    """(step, nested model) of a field's type: a model itself, or inside lists, maps and
+    optionals (``list[CompetencyScore]`` -> ``("[]", CompetencyScore)``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield step, annotation
+        return
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (list, tuple, set, frozenset):
+        for arg in args:
+            yield from _parts_of(arg, f"{step}[]")
+    elif origin is dict and len(args) == 2:
+        yield from _parts_of(args[1], f"{step}{{}}")
+    else:  # Optional / Union / Annotated: the types they wrap
+        for arg in args:
+            yield from _parts_of(arg, step)
+
+
+def _is_sensitive(info: FieldInfo) -> bool:
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and extra.get("x-sensitive") is True

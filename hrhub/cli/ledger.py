@@ -47,16 +47,42 @@ def status(json_output: JsonFlag = False) -> None:
 
 
 @app.command("verify")
-def verify(json_output: JsonFlag = False) -> None:
-    """Check the hash chain of the audit log; exit 1 if an entry was changed or removed."""
-    from hrhub.ledger import Ledger  # sqlmodel: loaded only when a ledger command runs
+def verify(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            metavar="SEQ:HASH",
+            help="A head printed by an earlier verify or run report: it must still be in "
+            "the log, unchanged (catches entries cut off the end).",
+        ),
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Check the audit log: its hash chain, the seals made with the audit key, and (with
+    --expect-head) an earlier head. Exit 1 if an entry was changed, removed or forged.
 
+    Keep the head it prints (SEQ:HASH) somewhere outside the ledger, e.g. with the run's
+    report: the log cut back to an earlier state is still a valid chain, and only a head
+    kept elsewhere shows it. Example: `hrhub ledger verify --expect-head 1042:9f3c...`.
+    """
+    from hrhub.ledger import Ledger  # sqlmodel: loaded only when a ledger command runs
+    from hrhub.ledger.audit import AuditAnchor
+
+    try:
+        anchor = AuditAnchor.parse(expect_head) if expect_head else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--expect-head") from None
     ledger = Ledger.open()
-    result = ledger.verify_audit()
+    result = ledger.verify_audit(anchor=anchor)
     if json_output:
-        emit_json(dataclasses.asdict(result))
+        emit_json({**dataclasses.asdict(result), "head": result.head})
     elif result.ok:
-        console.print(f"[green]audit log intact[/]: {result.checked} entries")
+        seals = "sealed" if result.sealed else "not sealed (no audit key)"
+        console.print(
+            f"[green]audit log intact[/]: {result.checked} entries, {seals}; "
+            f"head {result.head or '(empty)'}"
+        )
     else:
         console.print(
             f"[bold red]audit log broken[/] at entry {result.first_bad_seq}: {result.reason}"

@@ -9,6 +9,7 @@ each gets its native mechanism (BEGIN IMMEDIATE vs row locks and advisory locks)
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -41,12 +42,16 @@ from sqlalchemy.schema import CreateIndex
 from sqlmodel import Session, col, select
 
 from hrhub.ledger.audit import (
+    AuditAnchor,
     AuditVerification,
     append_entry,
+    audit_key,
     count_entries,
     lock_for_append,
     verify_chain,
 )
+from hrhub.ledger.sealed_rows import sealed_payload, use_sealer
+from hrhub.ledger.sealing import Sealer, default_sealer, sealed_fields
 from hrhub.ledger.tables import (
     EXTRACTED,
     AuditEntry,
@@ -293,12 +298,19 @@ class Ledger:
         *,
         lease_timeout: timedelta = DEFAULT_LEASE,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        sealer: Sealer | None = None,
     ) -> None:
         self.url = url or database_url()
         self.engine = create_ledger_engine(self.url)
         self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
         self.lease_timeout = lease_timeout
         self.max_attempts = max_attempts
+        # Sensitive values are sealed at rest with it (hrhub/ledger/sealing.py); every
+        # session on this ledger's engine, the web's included, seals and unseals with it.
+        self.sealer = sealer or default_sealer()
+        use_sealer(self.engine, self.sealer)
+        use_sealer(self._writer, self.sealer)
+        self._audit_key_cache: list[bytes] | None = None
 
     @property
     def backend(self) -> str:
@@ -497,7 +509,7 @@ class Ledger:
         now = utcnow()
         for record in ordered:
             outcomes[_apply(rows, record, batch_id, now)] += 1
-        new = [row.columns() for row in rows.values() if isinstance(row, _NewRow)]
+        new = [row.columns(self.sealer) for row in rows.values() if isinstance(row, _NewRow)]
         if new:  # one multi-row INSERT: building an ORM object per new row cost more
             session.execute(insert(StagedRecord), new)
         for record, error in bad:
@@ -771,6 +783,7 @@ class Ledger:
                 actor=actor,
                 action="write.reopened",
                 subject=item.canonical_id,
+                key=self._audit_keys()[0],
                 data={
                     "idempotency_key": key,
                     "target_system": item.target_system,
@@ -992,6 +1005,7 @@ class Ledger:
                 action=f"review.{status.value}",
                 subject=f"review:{result_id}",
                 data=audit_data,
+                key=self._audit_keys()[0],
             )
             return hold, items
 
@@ -1004,10 +1018,18 @@ class Ledger:
     ) -> AuditEntry:
         """Append to the hash-chained audit log (the only way to write it)."""
 
+        key = self._audit_keys()[0]
+
         def work(session: Session) -> AuditEntry:
             lock_for_append(session)
             return append_entry(
-                session, at=utcnow(), actor=actor, action=action, subject=subject, data=data
+                session,
+                at=utcnow(),
+                actor=actor,
+                action=action,
+                subject=subject,
+                data=data,
+                key=key,
             )
 
         return self._write(work)
@@ -1020,11 +1042,20 @@ class Ledger:
         with self._read() as session:
             return list(session.exec(stmt))
 
-    def verify_audit(self) -> AuditVerification:
-        """Recompute the chain and name the first entry edited, deleted or moved."""
+    def verify_audit(self, anchor: AuditAnchor | None = None) -> AuditVerification:
+        """Recompute the chain and its seals and name the first entry edited, deleted, moved
+        or forged; with `anchor` (a head recorded earlier), also an end cut off."""
         stmt = select(AuditEntry).order_by(col(AuditEntry.seq)).execution_options(yield_per=1000)
+        keys = self._audit_keys()
         with self._read() as session:
-            return verify_chain(session.exec(stmt))
+            return verify_chain(session.exec(stmt), anchor=anchor, keys=keys)
+
+    def _audit_keys(self) -> list[bytes]:
+        """The audit keys, current first: derived from the ledger keys (rotation keeps the
+        old ones, so entries sealed before still verify)."""
+        if self._audit_key_cache is None:
+            self._audit_key_cache = [audit_key(k) for k in self.sealer.raw_keys]
+        return self._audit_key_cache
 
     # ----------------------------------------------------------------- status
 
@@ -1043,7 +1074,20 @@ class Ledger:
     ) -> list[tuple[str | None, ...]]:
         """Top-level payload fields of every staged record of `entity` (as text), optionally
         only where payload fields equal the given values; read in SQL, so a step can rank
-        100,000 screening results without loading their payloads."""
+        100,000 screening results without loading their payloads.
+
+        A field sealed at rest (an employee's id_number) is read as stored and unsealed here,
+        a string as it is and any other value as JSON text; SQL cannot match a sealed value,
+        so `where` naming one raises ValueError."""
+        sealed = sealed_fields(entity)
+        for name in where or {}:
+            if name in sealed:
+                raise ValueError(
+                    f"{entity} field {name!r} is sealed at rest (hrhub/ledger/sealing.py), so "
+                    "SQL cannot match it: read the records (iter_staged) and compare them"
+                )
+        if sealed.intersection(fields):
+            return self._sealed_fields(entity, fields, sealed, where or {})
         payload = col(StagedRecord.payload)
         stmt = select(*(payload[name].as_string() for name in fields)).where(
             StagedRecord.entity == entity
@@ -1054,6 +1098,30 @@ class Ledger:
             rows = session.exec(stmt).all()
         # One column comes back as bare values, several as rows.
         return [(row,) for row in rows] if len(fields) == 1 else [tuple(row) for row in rows]
+
+    def _sealed_fields(
+        self, entity: str, fields: Sequence[str], sealed: frozenset[str], where: Mapping[str, str]
+    ) -> list[tuple[str | None, ...]]:
+        """`staged_fields` when some of `fields` are sealed: those are read as JSON (with the
+        record id an error names) and unsealed in Python."""
+        payload = col(StagedRecord.payload)
+        columns = [payload[n] if n in sealed else payload[n].as_string() for n in fields]
+        stmt = select(StagedRecord.canonical_id, *columns).where(StagedRecord.entity == entity)
+        for name, value in where.items():
+            stmt = stmt.where(payload[name].as_string() == value)
+        with self._read() as session:
+            rows = session.exec(stmt).all()
+        found = []
+        for record_id, *values in rows:
+            stored = {n: v for n, v in zip(fields, values, strict=True) if n in sealed}
+            plain = self.sealer.unseal(entity, stored, record_id=record_id)
+            found.append(
+                tuple(
+                    _as_text(plain[n]) if n in sealed else v
+                    for n, v in zip(fields, values, strict=True)
+                )
+            )
+        return found
 
     def open_dead_letter_ids(self, system: str, entity: str) -> set[str]:
         """Record ids of one system's entity waiting in dead letters."""
@@ -1159,6 +1227,13 @@ class Ledger:
 # --------------------------------------------------------------------------- helpers
 
 
+def _as_text(value: Any) -> str | None:
+    """A payload value as `staged_fields` gives it: text, or JSON text for anything else."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _chunks(items: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
@@ -1179,9 +1254,12 @@ class _NewRow:
     batch_id: str
     updated_at: datetime
 
-    def columns(self) -> dict[str, Any]:
-        """Column values as they are (no deep copy of the payload, unlike `asdict`)."""
-        return {name: getattr(self, name) for name in self.__slots__}
+    def columns(self, sealer: Sealer) -> dict[str, Any]:
+        """Column values as stored, the payload sealed: a bulk INSERT bypasses the ORM events
+        that seal (hrhub/ledger/sealed_rows.py). No deep copy of the payload, unlike `asdict`."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values["payload"] = sealed_payload(sealer, self.entity, self.payload)
+        return values
 
 
 def _apply(
@@ -1281,7 +1359,10 @@ def _outbox_row(write: Mapping[str, Any]) -> OutboxItem:
 
 # Columns added to a table after ledgers were created with it: (table, column, SQL type). All
 # nullable, so the rows written before stay valid; `create_all` adds what a ledger lacks.
-_ADDED_COLUMNS = (("ledger_outbox", "claimed_by", "TEXT"),)
+_ADDED_COLUMNS = (
+    ("ledger_outbox", "claimed_by", "TEXT"),
+    ("ledger_audit", "seal", "VARCHAR(64)"),
+)
 
 
 def _add_missing_columns(conn: Connection) -> None:

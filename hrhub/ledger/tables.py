@@ -323,6 +323,8 @@ class AuditEntry(LedgerBase, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     prev_hash: str = Field(sa_type=String(64))
     hash: str = Field(sa_type=String(64))
+    # HMAC of `hash` under the audit key (hrhub/ledger/audit.py); None before the ledger had one.
+    seal: str | None = Field(default=None, sa_type=String(64))
 
 
 class ReviewStatus(StrEnum):
@@ -373,4 +375,51 @@ Index("ix_ledger_staged_entity_id", StagedRecord.entity, StagedRecord.canonical_
 # The status page's throughput chart: records staged per hour of the last day.
 Index("ix_ledger_staged_updated_at", StagedRecord.updated_at)  # type: ignore[arg-type]
 
-LEDGER_TABLES = (Cursor, StagedRecord, OutboxItem, Receipt, DeadLetter, AuditEntry, ReviewHold)
+
+class ErasedSubject(LedgerBase, table=True):
+    """The tombstone of a candidate erased from the hub (the right to erasure): no personal
+    data, only ids and what is left to do.
+
+    `targets` are the records in other systems the erasure asked about, each with the system's
+    last answer: {system, kind, remote_id, status (pending, erased, not_found, manual, failed),
+    detail, attempts, updated_at}. A target still pending or failed is asked again by the next
+    erasure call; `completed_at` is set once none is."""
+
+    __tablename__: ClassVar[str] = "ledger_erased_subject"
+
+    subject_id: str = Field(primary_key=True, max_length=255)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    requested_by: str = Field(max_length=255)
+    erased_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # ledger part
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed: dict[str, int] = Field(default_factory=dict, sa_type=JSON)  # per table, all runs
+    targets: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # Writes in flight when the ledger part ran (a push holds their payload): their payloads
+    # are wiped and the rows kept until the push settles them; the next call removes them.
+    in_flight: int = 0
+
+
+class ErasedRecord(LedgerBase, table=True):
+    """One record an erasure removed, by its key: extract skips these (and anything naming an
+    erased candidate), so a source that still holds the person does not bring them back."""
+
+    __tablename__: ClassVar[str] = "ledger_erased_record"
+
+    canonical_id: str = Field(primary_key=True, max_length=255)
+    subject_id: str = Field(max_length=255, index=True)
+    source_system: str = Field(max_length=64)
+    entity: str = Field(max_length=64)
+    remote_id: str = Field(max_length=255)
+
+
+LEDGER_TABLES = (
+    Cursor,
+    StagedRecord,
+    OutboxItem,
+    Receipt,
+    DeadLetter,
+    AuditEntry,
+    ReviewHold,
+    ErasedSubject,
+    ErasedRecord,
+)

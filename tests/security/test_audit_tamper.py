@@ -2,10 +2,12 @@
 
 What tests/unit/ledger/test_audit.py does not already prove: an edit of every column of the
 first, a middle and the last entry is named; deleting the first entry, or forging one into
-the middle, is named. And where the hash chain alone is blind — entries cut off its end, a
-history rewritten with every later hash recomputed, a forged entry appended at its end —
-the strict xfails below say so (and fail loudly once fixed); an anchor (the head
-`verify_audit` reported earlier, kept outside the ledger) catches the first two.
+the middle, is named. An unkeyed hash chain is blind to a forged entry appended at its end and
+to a history rewritten with every later hash recomputed: the seals (an HMAC of each hash under
+the audit key, which is not in the database) catch both. Entries cut off the end leave a
+shorter chain that is still valid and sealed: the strict xfail below says so (and fails loudly
+once that changes); an anchor (the head `verify_audit` reported earlier, kept outside the
+ledger) catches it.
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import delete, insert, update
 
 from hrhub.ledger import Ledger
-from hrhub.ledger.audit import AuditAnchor, entry_hash, verify_chain
+from hrhub.ledger.audit import AuditAnchor, audit_key, entry_hash, entry_seal, verify_chain
+from hrhub.ledger.sealing import Sealer
 from hrhub.ledger.tables import AuditEntry
 
 AUDIT = AuditEntry.__table__
 ENTRIES = 5
-TAIL_BLIND = "an unkeyed hash chain cannot see this without an anchor kept outside the ledger"
-UNKEYED = "the hash is not keyed: anyone with write access to the ledger can append"
+TAIL_BLIND = "a chain cut back to an earlier state is valid: only an anchor kept outside sees it"
 
 
 @pytest.fixture
@@ -93,17 +96,23 @@ def test_a_forged_entry_in_the_middle_is_named(filled: Ledger) -> None:
     _run(filled, update(AUDIT).where(AUDIT.c.seq >= 3).values(seq=-AUDIT.c.seq))
     _run(filled, update(AUDIT).where(AUDIT.c.seq < 0).values(seq=1 - AUDIT.c.seq))
     _run(filled, insert(AUDIT).values(_forged(3, e2.hash, at=e2.at)))
-    result = filled.verify_audit()
-    assert (result.ok, result.first_bad_seq) == (False, 4)
+    unkeyed = verify_chain(filled.audit_entries())
+    assert (unkeyed.ok, unkeyed.first_bad_seq) == (False, 4)
+    result = filled.verify_audit()  # the seals name the forged entry itself
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert "carries no seal" in (result.reason or "")
 
 
 def test_a_forged_entry_in_place_of_a_deleted_one_is_named(filled: Ledger) -> None:
     e2 = _entry(filled, 2)
     _run(filled, delete(AUDIT).where(AUDIT.c.seq == 3))
     _run(filled, insert(AUDIT).values(_forged(3, e2.hash, at=e2.at)))
+    unkeyed = verify_chain(filled.audit_entries())
+    assert (unkeyed.ok, unkeyed.first_bad_seq) == (False, 4)
+    assert "does not link" in (unkeyed.reason or "")
     result = filled.verify_audit()
-    assert (result.ok, result.first_bad_seq) == (False, 4)
-    assert "does not link" in (result.reason or "")
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert "carries no seal" in (result.reason or "")
 
 
 def test_a_verification_reports_the_head_to_anchor_on(filled: Ledger) -> None:
@@ -148,17 +157,56 @@ def test_cutting_off_the_end_is_detected_by_the_chain_alone(filled: Ledger, keep
     assert not filled.verify_audit().ok
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TAIL_BLIND)
-def test_a_rewritten_history_is_detected_by_the_chain_alone(filled: Ledger) -> None:
+def test_a_rewritten_history_is_detected_by_the_seals(filled: Ledger) -> None:
     _rewrite_from(filled, 3)
-    assert not filled.verify_audit().ok
+    assert verify_chain(filled.audit_entries()).ok  # the unkeyed chain alone: consistent
+    result = filled.verify_audit()
+    assert (result.ok, result.first_bad_seq, result.sealed) == (False, 3, True)
+    assert "seal the audit key did not make" in (result.reason or "")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=UNKEYED)
 def test_a_forged_entry_appended_at_the_end_is_detected(filled: Ledger) -> None:
     last = _entry(filled, ENTRIES)
     _run(filled, insert(AUDIT).values(_forged(ENTRIES + 1, last.hash, at=last.at)))
-    assert not filled.verify_audit().ok
+    assert verify_chain(filled.audit_entries()).ok  # the unkeyed chain alone: consistent
+    result = filled.verify_audit()
+    assert (result.ok, result.first_bad_seq) == (False, ENTRIES + 1)
+    assert "carries no seal" in (result.reason or "")
+
+
+def test_a_seal_made_with_another_key_is_detected(filled: Ledger) -> None:
+    last = _entry(filled, ENTRIES)
+    forged = _forged(ENTRIES + 1, last.hash, at=last.at)
+    forged["seal"] = entry_seal(audit_key(Fernet.generate_key()), forged["hash"])
+    _run(filled, insert(AUDIT).values(forged))
+    result = filled.verify_audit()
+    assert (result.ok, result.first_bad_seq) == (False, ENTRIES + 1)
+
+
+def test_entries_from_before_the_audit_key_verify_and_sealing_then_holds(ledger: Ledger) -> None:
+    """A ledger made by an hrhub without seals: its entries verify, the new ones are sealed,
+    and an unsealed entry after a sealed one is forged."""
+    for i in range(1, 3):
+        ledger.audit("auditor@corp", "mapping.approve", f"old#{i}", {"v": i})
+    _run(ledger, update(AUDIT).values(seal=None))
+    ledger.audit("auditor@corp", "mapping.approve", "new#3", {"v": 3})
+    assert [e.seal is None for e in ledger.audit_entries()] == [True, True, False]
+    assert ledger.verify_audit().ok
+    last = _entry(ledger, 3)
+    _run(ledger, insert(AUDIT).values(_forged(4, last.hash, at=last.at)))
+    assert ledger.verify_audit().first_bad_seq == 4
+
+
+def test_a_rotated_key_still_verifies_entries_sealed_before(ledger: Ledger) -> None:
+    old_key, new_key = Fernet.generate_key(), Fernet.generate_key()
+    before = Ledger(ledger.url, sealer=Sealer([old_key]))
+    before.audit("auditor@corp", "mapping.approve", "a", {"v": 1})
+    after = Ledger(ledger.url, sealer=Sealer([new_key, old_key]))
+    after.audit("auditor@corp", "mapping.approve", "b", {"v": 2})
+    assert after.verify_audit().ok
+    assert not Ledger(ledger.url, sealer=Sealer([new_key])).verify_audit().ok
+    for opened in (before, after):
+        opened.close()
 
 
 @pytest.mark.parametrize("keep", [ENTRIES - 1, 2, 0])
@@ -174,7 +222,7 @@ def test_an_anchor_sees_the_end_cut_off(filled: Ledger, keep: int) -> None:
 def test_an_anchor_sees_a_rewritten_history(filled: Ledger) -> None:
     head = filled.verify_audit()
     _rewrite_from(filled, 3)
-    assert filled.verify_audit().ok  # the chain alone: consistent again
+    assert verify_chain(filled.audit_entries()).ok  # the unkeyed chain alone: consistent
     result = verify_chain(filled.audit_entries(), anchor=AuditAnchor(ENTRIES, head.head_hash or ""))
     assert (result.ok, result.first_bad_seq) == (False, ENTRIES)
     assert "rewritten" in (result.reason or "")

@@ -91,6 +91,28 @@ def test_ledger_status_and_verify_report_a_tampered_audit_log(tmp_path: Path) ->
     assert json.loads(broken.stdout)["first_bad_seq"] == 2
 
 
+def test_ledger_verify_expect_head_sees_the_end_cut_off(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    env = {**os.environ, "HRHUB_DATABASE_URL": url}
+    ledger = Ledger.open(url)
+    for n in range(4):
+        ledger.audit("auditor", "mapping.approve", f"mapping-{n}", {"n": n})
+    intact = run("ledger", "verify", "--json", env=env)
+    head = json.loads(intact.stdout)["head"]
+    assert head.startswith("4:") and head in run("ledger", "verify", env=env).stdout
+
+    with ledger.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM ledger_audit WHERE seq > 2")
+    assert run("ledger", "verify", env=env).returncode == 0  # a shorter chain is still a chain
+    cut = run("ledger", "verify", "--expect-head", head, env=env)
+    assert cut.returncode == 1
+    assert "entry 4" in cut.stdout and "deleted from its end" in cut.stdout
+
+    garbled = run("ledger", "verify", "--expect-head", "4:nothex", env=env)
+    assert garbled.returncode == 2
+    assert "--expect-head" in garbled.stderr and "SEQ:HASH" in garbled.stderr
+
+
 def test_sandbox_process_stops_on_sigterm() -> None:
     proc = subprocess.Popen([HRHUB, "sandbox", "up", "--json"], stdout=subprocess.PIPE, text=True)
     proc.stdout.readline()

@@ -25,6 +25,7 @@ from hrhub.models import CANONICAL_MODELS, personal_fields
 from hrhub.web.app import viewer_who_can, web_of
 from hrhub.web.auth import Viewer
 from hrhub.web.masking import Masker, text_values
+from hrhub.web.queries import MAX_ROW_ID
 from hrhub.web.roles import Permission
 
 router = APIRouter()
@@ -54,7 +55,7 @@ def audit_page(
     viewer: Viewer = Depends(viewer_who_can(Permission.VIEW_AUDIT_LOG)),
     action: str = Query("", max_length=128),
     actor: str = Query("", max_length=255),
-    before: int | None = Query(None, ge=1),
+    before: int | None = Query(None, ge=1, le=MAX_ROW_ID),
 ) -> HTMLResponse:
     web = web_of(request)
     ledger = web.ledger
@@ -167,6 +168,9 @@ def _letter_payloads(ledger: Ledger, subjects: Iterable[str]) -> dict[str, Any]:
     }
     if not ids:
         return {}
-    stmt = select(DeadLetter.id, DeadLetter.payload).where(col(DeadLetter.id).in_(sorted(ids)))
+    # The letters themselves, not their payload column: loading one unseals a payload sealed
+    # at rest (hrhub/ledger/sealed_rows.py), which the masks need to see.
+    stmt = select(DeadLetter).where(col(DeadLetter.id).in_(sorted(ids)))
     with Session(ledger.engine) as session:
-        return {f"{DEAD_LETTER_SUBJECT}{id_}": payload for id_, payload in session.exec(stmt)}
+        letters = list(session.exec(stmt))
+    return {f"{DEAD_LETTER_SUBJECT}{letter.id}": letter.payload for letter in letters}

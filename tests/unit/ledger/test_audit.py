@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from hrhub.ledger import GENESIS_HASH, Ledger, entry_hash
+from hrhub.ledger.audit import verify_chain
 
 
 def _fill(ledger: Ledger, n: int = 5) -> None:
@@ -95,9 +96,12 @@ def test_edit_with_recomputed_hash_breaks_the_next_link(ledger: Ledger) -> None:
         d='{"v": 99}',
         h=forged,
     )
-    result = ledger.verify_audit()
-    assert (result.ok, result.first_bad_seq) == (False, 4)
-    assert "does not link" in (result.reason or "")
+    unkeyed = verify_chain(ledger.audit_entries())
+    assert (unkeyed.ok, unkeyed.first_bad_seq) == (False, 4)
+    assert "does not link" in (unkeyed.reason or "")
+    result = ledger.verify_audit()  # the seal names the edited entry itself
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert "seal" in (result.reason or "")
 
 
 def test_deleted_entry_is_named(ledger: Ledger) -> None:
