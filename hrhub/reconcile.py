@@ -25,6 +25,7 @@ from typing import Any
 
 from connectors._core.registry import get_connector
 from hrhub.ledger import Ledger
+from hrhub.ledger.erasure import erased_remote_ids
 from hrhub.sandbox import SandboxSystem
 
 Key = tuple[str, ...]
@@ -53,13 +54,16 @@ def source_row(system: str, stream: str, source: int, ledger: Ledger) -> dict[st
     dead = {
         record_id.split(":", 2)[-1] for record_id in ledger.open_dead_letter_ids(system, entity)
     }
+    # Erased candidates a source still holds (until a person purges them there) are not lost.
+    erased = erased_remote_ids(ledger, system, entity)
     return {
         "system": system,
         "stream": stream,
         "source": source,
         "staged": len(staged),
         "dead_letters": len(dead - staged),
-        "lost": max(0, source - len(staged | dead)),
+        "erased": len(erased - staged - dead),
+        "lost": max(0, source - len(staged | dead | erased)),
     }
 
 

@@ -12,6 +12,12 @@ Writes return one `WriteOutcome` per record, in order:
   even for unknown users and for users over a quota.
 - `pre_entry`: looked up by mobile first, created only if absent (idempotent).
 - `robot_notice`: signed (加签) messages to the hiring group's custom robot, 20 a minute.
+
+Erasure (`erase("work_notification", ["<task id>:<userid>", ...])`): each task is recalled
+(撤回) when it went to the erased candidate alone; DingTalk recalls only within 24 hours of
+sending, so an older message, or one a call sent to other people too, is left to a person
+(manual). A task DingTalk no longer knows is not found. Pre-entries and robot messages have no
+delete API: connector.yaml hands them to a person.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors._core.busy import CHINA, BusyInterval, Shift, busy_intervals
+from connectors._core.erasure import ERASED, FAILED, MANUAL, NOT_FOUND, ErasureOutcome
 from connectors._core.error_table import ErrorTable
 from connectors._core.errors import (
     ConfigError,
@@ -45,7 +52,7 @@ from connectors._core.pagination import CursorPaginator, OffsetPaginator
 from connectors._core.ratelimit import RateBudget
 from connectors._core.registry import get_connector
 from connectors._core.tokens import TokenCache
-from connectors._core.write import WriteOutcome
+from connectors._core.write import BatchBreaker, WriteOutcome
 from connectors.dingtalk.notices import render_robot, render_work_notice
 
 __all__ = ["DingTalkClient", "SendResult", "robot_sign"]
@@ -72,6 +79,9 @@ ROBOT_BUDGET = (19, 60.0)
 
 NO_TOKEN_PATHS = ("/gettoken", "/robot/send", "/v1.0/oauth2/")
 QUOTA_CODES = {"143105"}  # a daily cap: tomorrow the same send is accepted
+# What a refused recall says (its errcode is unconfirmed): a task DingTalk does not know, or
+# one sent more than 24 hours ago.
+RECALL_UNKNOWN, RECALL_TOO_OLD = "不存在", "24小时"
 DELIVERED_CODES = {"143106"}  # same content already delivered today: the reader has it
 
 
@@ -513,19 +523,81 @@ class DingTalkClient(ApiClient):
             json={"agent_id": self.agent_id, "msg_task_id": task_id},
         )
 
+    def erase(
+        self, kind: str, remote_ids: Sequence[str], *, subject_id: str
+    ) -> list[ErasureOutcome]:
+        """Recall the work notifications the hub sent to an erased candidate (remote ids
+        "<task id>:<userid>", as their receipts hold them): one outcome per id, see the module
+        docstring. A failure to reach DingTalk is a failed outcome, retried by a later call."""
+        if kind != "work_notification":
+            raise ConfigError(
+                f"dingtalk erases work notifications only, not {kind!r} (connector.yaml)",
+                system=SYSTEM,
+            )
+        tasks: dict[int, list[tuple[str, str]]] = {}
+        outcomes: dict[str, ErasureOutcome] = {}
+        for remote_id in remote_ids:
+            task, _, userid = str(remote_id).partition(":")
+            if not task.isdigit() or not userid:
+                outcomes[remote_id] = ErasureOutcome(
+                    remote_id, MANUAL, "not a work-notification id (<task id>:<userid>)"
+                )
+                continue
+            tasks.setdefault(int(task), []).append((remote_id, userid))
+        for task_id, entries in tasks.items():
+            answer = self._recall_alone(task_id, {userid for _, userid in entries})
+            for remote_id, _ in entries:
+                outcomes[remote_id] = ErasureOutcome(remote_id, *answer)
+        return [outcomes[r] for r in remote_ids]
+
+    def _recall_alone(self, task_id: int, ours: set[str]) -> tuple[str, str]:
+        """(status, detail) of recalling one task if only `ours` received it."""
+        try:
+            result = self.send_result(task_id)
+            if not result.done:  # its recipients are not all known yet: never guess
+                return FAILED, f"DingTalk is still sending task {task_id}; ask again later"
+            others = (result.read | result.unread | set(result.forbidden)) - ours
+            if others:
+                return MANUAL, (
+                    f"task {task_id} went to {len(others)} other people in the same call: "
+                    "recalling it would take it from them too; it stays in the candidate's "
+                    "DingTalk chat, which they can delete themselves"
+                )
+            self.recall(task_id)
+        except RecordRejected as exc:
+            if RECALL_UNKNOWN in str(exc):
+                return NOT_FOUND, f"DingTalk no longer knows task {task_id}"
+            if RECALL_TOO_OLD in str(exc):
+                return MANUAL, (
+                    f"task {task_id}: DingTalk recalls a work notification only within 24 "
+                    "hours of sending; it stays in the candidate's DingTalk chat, which they "
+                    "can delete themselves"
+                )
+            return FAILED, str(exc)
+        except ConnectorError as exc:
+            return FAILED, str(exc)
+        return ERASED, f"work notification task {task_id} recalled"
+
     def _write_notifications(self, records: Sequence[Mapping[str, Any]]) -> list[WriteOutcome]:
         outcomes: dict[int, WriteOutcome] = {}
         groups: dict[str, tuple[dict[str, Any], list[tuple[int, str]]]] = {}
+        ids = {index: _record_id(record, index) for index, record in enumerate(records)}
+        # A recipient's daily cap is about that recipient: the other chunks still go out.
+        breaker = BatchBreaker(SYSTEM, per_record_codes=QUOTA_CODES)
         for index, record in enumerate(records):
+            if breaker.tripped:
+                outcomes[index] = breaker.not_sent(index, ids[index])
+                continue
             try:
                 userid = self._recipient(record, index)
                 msg = render_work_notice(
                     str(record.get("template") or ""),
                     str(record.get("language") or "zh"),
                     record.get("params") or {},
-                    record_id=_record_id(record, index),
+                    record_id=ids[index],
                 )
             except ConnectorError as exc:
+                breaker.trip_on(exc, ids[index])
                 outcomes[index] = WriteOutcome(index, False, error=exc)
                 continue
             key = json.dumps(msg, ensure_ascii=False, sort_keys=True)
@@ -536,10 +608,14 @@ class DingTalkClient(ApiClient):
         pending: deque[tuple[int, list[tuple[int, str]]]] = deque()
         for msg, members in groups.values():
             for chunk in _chunks(members, RECIPIENTS_PER_SEND):
+                if breaker.tripped:
+                    outcomes.update((i, breaker.not_sent(i, ids[i])) for i, _ in chunk)
+                    continue
                 userids = list(dict.fromkeys(u for _, u in chunk))
                 try:
                     pending.append((self.send_work_notification(userids, msg), chunk))
                 except (RecordRejected, RetriableError, DataContractError) as exc:
+                    breaker.trip_on(exc, _call_of(chunk, ids))
                     for index, _ in chunk:
                         outcomes[index] = WriteOutcome(index, False, error=exc)
                 if len(pending) > 1:
@@ -622,11 +698,16 @@ class DingTalkClient(ApiClient):
 
     def _write_pre_entries(self, records: Sequence[Mapping[str, Any]]) -> list[WriteOutcome]:
         outcomes = []
+        breaker = BatchBreaker(SYSTEM)
         for index, record in enumerate(records):
+            if breaker.tripped:
+                outcomes.append(breaker.not_sent(index, _record_id(record, index)))
+                continue
             try:
                 outcomes.append(WriteOutcome(index, True, remote_id=self.add_pre_entry(record)))
             except (RecordRejected, RetriableError, DataContractError) as exc:
                 exc.record_id = exc.record_id or _record_id(record, index)
+                breaker.trip_on(exc)
                 outcomes.append(WriteOutcome(index, False, error=exc))
         return outcomes
 
@@ -703,7 +784,11 @@ class DingTalkClient(ApiClient):
 
     def _write_robot_notices(self, records: Sequence[Mapping[str, Any]]) -> list[WriteOutcome]:
         outcomes = []
+        breaker = BatchBreaker(SYSTEM)
         for index, record in enumerate(records):
+            if breaker.tripped:
+                outcomes.append(breaker.not_sent(index, _record_id(record, index)))
+                continue
             try:
                 body = render_robot(
                     str(record.get("template") or ""),
@@ -714,6 +799,7 @@ class DingTalkClient(ApiClient):
                 )
                 self.robot_send(body)
             except (RecordRejected, RetriableError, DataContractError) as exc:
+                breaker.trip_on(exc, _record_id(record, index))
                 outcomes.append(WriteOutcome(index, False, error=exc))
                 continue
             outcomes.append(WriteOutcome(index, True, remote_id=self.robot_token))
@@ -739,12 +825,20 @@ def _list_at(body: Any, key: str) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise DataContractError(f"{key!r} is a {type(value).__name__}, expected a list")
+        raise DataContractError(
+            f"{key!r} is a {type(value).__name__}, expected a list", system=SYSTEM
+        )
     return value
 
 
 def _record_id(record: Mapping[str, Any], index: int) -> str:
     return str(record.get("canonical_id") or record.get("record_id") or f"#{index}")
+
+
+def _call_of(chunk: Sequence[tuple[int, str]], ids: Mapping[int, str]) -> str:
+    """Names one send call by its records, for the message of the ones not sent after it."""
+    first = ids[chunk[0][0]]
+    return first if len(chunk) == 1 else f"{first} and {len(chunk) - 1} more in the same call"
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache, partial
@@ -38,6 +38,7 @@ __all__ = [
     "from_ms",
     "is_workday",
     "leave_on",
+    "planted_users",
     "row_id",
     "seed_users",
     "seeded_days",
@@ -176,6 +177,31 @@ def seed_users(seed: int, count: int, today: date) -> list[dict[str, Any]]:
         users[-1]["status"] = "departed"
         users[-1]["attendance"] = False
     return users
+
+
+def planted_users(
+    extra: Iterable[Mapping[str, Any]], start: int, today: date
+) -> list[dict[str, Any]]:
+    """People added after the `start` seeded ones, each a mapping of user fields (name, mobile,
+    ...) replacing the defaults: on the job in department 2, with no attendance group (so no
+    shift: never booked as an interviewer). Used to seed recognisable test data."""
+    planted = []
+    for n, fields in enumerate(extra):
+        user = {
+            "userid": f"{9 * 10**11 + start + n:012d}",
+            "name": f"planted{n}",
+            "mobile": f"19{start + n:09d}",
+            "dept_id": 2,
+            "position": POSITIONS[2][0],
+            "status": 3,
+            "hired_date": (today - timedelta(days=400)).strftime(DATE_FMT),
+            "attendance": False,
+        }
+        unknown = sorted(set(fields) - set(user))
+        if unknown:
+            raise ValueError(f"extra_users[{n}]: a user has no {', '.join(unknown)}")
+        planted.append(user | dict(fields))
+    return planted
 
 
 # -- attendance -----------------------------------------------------------------------------

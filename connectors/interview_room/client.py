@@ -18,6 +18,9 @@ API key), tests build it directly.
 - `download_recording` asks the size first (a one-byte Range) and refuses a recording over
   `max_bytes` before downloading it; the rest comes in Range chunks, each retried on its own.
 - `verify_webhook` checks a completion webhook's signature and its timestamp's age.
+- `erase("candidate", [candidate id])` (the right to erasure): `DELETE
+  /api/v1/candidates/{id}` makes the room forget the candidate, every order and session with
+  its transcript and recording; a 404 means the room holds nothing of them (already gone).
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import requests
 
+from connectors._core.erasure import ERASED, FAILED, NOT_FOUND, SUBJECT, ErasureOutcome
 from connectors._core.error_table import ErrorTable
 from connectors._core.errors import (
     AuthError,
@@ -47,7 +51,7 @@ from connectors._core.links import sign_token
 from connectors._core.pagination import CursorPaginator
 from connectors._core.ratelimit import RateBudget
 from connectors._core.registry import get_connector
-from connectors._core.write import WriteOutcome
+from connectors._core.write import BatchBreaker, WriteOutcome
 from connectors.interview_room.signing import (
     SIGNATURE_HEADER,
     SIGNATURE_PREFIX,
@@ -139,14 +143,18 @@ class InterviewRoomClient(ApiClient):
         overlap_seconds: int = 0,
         *,
         unchanged: Unchanged | None = None,
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[list[dict[str, Any] | ConnectorError]]:
         """Pages of analyses of sessions completed since `since` (an updated_at) minus the
         overlap.
 
         `unchanged`, given a page's sessions as {session id: updated_at} (the list's own
         answer), returns the ids whose analysis the caller already holds at that version:
         those are not fetched again, so re-listing the overlap window costs no analysis
-        calls. A session without an updated_at is always fetched."""
+        calls. A session without an updated_at is always fetched.
+
+        One session that cannot be read (its analysis malformed, a summary with no id) does
+        not stop the stream: its error (DataContractError or RecordRejected naming it) stands
+        in the page in place of its analysis, for the caller to dead-letter."""
         if stream not in STREAMS:
             raise ConfigError(
                 f"interview_room has no stream {stream!r} (known: {', '.join(STREAMS)})",
@@ -155,8 +163,16 @@ class InterviewRoomClient(ApiClient):
         updated_since = _shift_iso(since, -overlap_seconds) if since else None
         for page in self.sessions(status="completed", updated_since=updated_since):
             unique = {s["id"]: s for s in page if isinstance(s, dict) and s.get("id")}
+            nameless = [_nameless(s) for s in page if not (isinstance(s, dict) and s.get("id"))]
             known = unchanged(_versions(unique.values())) if unchanged else set()
-            yield [self.fetch_analysis(sid) for sid in unique if sid not in known]
+            yield [self._analysis_or_error(sid) for sid in unique if sid not in known] + nameless
+
+    def _analysis_or_error(self, session_id: str) -> dict[str, Any] | ConnectorError:
+        """The analysis, or the error that concerns this session alone."""
+        try:
+            return self.fetch_analysis(session_id)
+        except (RecordRejected, DataContractError) as exc:
+            return exc
 
     def cursor_value(self, stream: str, record: dict[str, Any]) -> str | None:
         """The session's updated_at: fixed-width UTC text, so the ledger can keep the max."""
@@ -231,6 +247,36 @@ class InterviewRoomClient(ApiClient):
                     raise
                 missing.add(str(order_id))
         return missing
+
+    def erase(
+        self, kind: str, remote_ids: Sequence[str], *, subject_id: str
+    ) -> list[ErasureOutcome]:
+        """Make the room forget candidates (kind "candidate": the hub's candidate ids, as the
+        orders name them): one outcome per id. A call that fails (room down, refused) is a
+        failed outcome carrying the error, so the caller retries it later."""
+        if kind != SUBJECT:
+            raise ConfigError(
+                f"interview_room erases by candidate only, not {kind!r} (connector.yaml)",
+                system=SYSTEM,
+            )
+        outcomes = []
+        for candidate_id in remote_ids:
+            path = f"{API}/candidates/{quote(str(candidate_id), safe='')}"
+            try:
+                body = self.request_json("DELETE", path)
+            except ConnectorError as exc:
+                if exc.status == 404:
+                    outcomes.append(
+                        ErasureOutcome(candidate_id, NOT_FOUND, "the room holds nothing of them")
+                    )
+                else:
+                    outcomes.append(ErasureOutcome(candidate_id, FAILED, str(exc)))
+                continue
+            orders = len(body.get("orders_deleted") or []) if isinstance(body, dict) else 0
+            sessions = len(body.get("sessions_deleted") or []) if isinstance(body, dict) else 0
+            detail = f"{orders} orders and {sessions} sessions (transcripts, recordings) deleted"
+            outcomes.append(ErasureOutcome(candidate_id, ERASED, detail))
+        return outcomes
 
     def download_recording(self, session_id: str, *, max_bytes: int | None = None) -> bytes:
         """The session's WAV. A recording over `max_bytes` (default: the client's
@@ -330,11 +376,16 @@ class InterviewRoomClient(ApiClient):
                 system=SYSTEM,
             )
         outcomes = []
+        breaker = BatchBreaker(SYSTEM)
         for index, record in enumerate(records):
+            if breaker.tripped:
+                outcomes.append(breaker.not_sent(index, _record_id(record, index)))
+                continue
             try:
                 order = self.create_order(record)
             except (RecordRejected, RetriableError, DataContractError) as exc:
                 exc.record_id = exc.record_id or _record_id(record, index)
+                breaker.trip_on(exc)
                 outcomes.append(WriteOutcome(index, False, error=exc))
             else:
                 outcomes.append(WriteOutcome(index, True, remote_id=str(order["id"])))
@@ -455,3 +506,12 @@ def _shift_iso(value: str, seconds: int) -> str:
         )
     moved = moment + timedelta(seconds=seconds)
     return moved.isoformat(timespec="milliseconds")
+
+
+def _nameless(summary: Any) -> DataContractError:
+    """The error standing for a session summary the room listed without an id."""
+    return DataContractError(
+        f"the sessions list holds an entry with no session id: {str(summary)[:120]!r}",
+        system=SYSTEM,
+        field="id",
+    )

@@ -62,6 +62,11 @@ milliseconds (`2025-03-01T08:00:00.000Z`), fixed width, so they sort as text.
   `X-Room-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>." + body>` (signing.py),
   `X-Room-Event` and `X-Room-Delivery` (the same id on every attempt, to de-duplicate); a
   non-2xx or unreachable receiver is retried `webhook_attempts` times with backoff.
+- `DELETE /api/v1/candidates/{candidate id}` — the right to erasure: the room forgets the
+  candidate (the hub's candidate id, as its orders name it), every order and session of
+  theirs with its questions, link, transcript, platform signals, consent and recording. 200
+  `{candidate_id, orders_deleted: [ids], sessions_deleted: [ids]}`; 404 `not_found` when the
+  room holds nothing of them (never did, or already forgot them), so a repeat is harmless.
 - `GET /api/v1/me` — the workspace and its counts (a cheap authenticated call).
 
 Faults come from the shared FaultSpec (latency_ms, error_rate, rate_limit, drop, drop_after,
@@ -161,7 +166,9 @@ class InterviewRoomSimulator(SimulatorServer):
     Public helpers for tests and benchmarks: `now`, `tick`, `count_stream`, `orders`,
     `sessions`, `rows`, `deliveries`, `delivered`, `link_for`, `auto_start`, `session_seconds`.
     `as_of` (default: the clock's time at construction) ends the seeded history: `seeded`
-    orders whose sessions completed before it, one every 20 minutes.
+    orders whose sessions completed before it, one every 20 minutes. `api_key` and
+    `link_secret` replace the sandbox's; `transcript_note`, when set, is a sentence every
+    candidate adds to their first answer (recognisable test data in the transcripts).
     """
 
     system: ClassVar[str] = "interview_room"
@@ -182,6 +189,8 @@ class InterviewRoomSimulator(SimulatorServer):
         session_seconds: float = 10.0,
         auto_start: bool = False,
         link_secret: str = LINK_SECRET,
+        api_key: str = API_KEY,
+        transcript_note: str | None = None,
         fixtures_dir: Path = FIXTURES_DIR,
         webhook_attempts: int = 4,
         webhook_backoff_s: float = 0.2,
@@ -193,6 +202,8 @@ class InterviewRoomSimulator(SimulatorServer):
         self.session_seconds = session_seconds
         self.auto_start = auto_start
         self.link_secret = link_secret
+        self.api_key = api_key
+        self.transcript_note = transcript_note
         self.library = RecordingLibrary(fixtures_dir)
         self.webhook_attempts = webhook_attempts
         self.webhook_backoff_s = webhook_backoff_s
@@ -252,7 +263,9 @@ class InterviewRoomSimulator(SimulatorServer):
         with self.lock:
             while self._due and self._due[0][0] <= moment:
                 _, session_id = heapq.heappop(self._due)
-                session = self.sessions[session_id]
+                session = self.sessions.get(session_id)
+                if session is None:  # deleted before it completed (console, erasure)
+                    continue
                 session["status"] = "completed"
                 session["completed_at"] = session["updated_at"] = session["completes_at"]
                 self.orders[session["order_id"]]["status"] = "completed"
@@ -370,7 +383,7 @@ class InterviewRoomSimulator(SimulatorServer):
         problem = None
         if scheme.lower() != "bearer" or not key.strip():
             problem = "send 'Authorization: Bearer <api key>'"
-        elif not hmac.compare_digest(key.strip().encode(), self.API_KEY.encode()):
+        elif not hmac.compare_digest(key.strip().encode(), self.api_key.encode()):
             problem = "the API key is not valid"
         elif not hmac.compare_digest(workspace.encode(), self.WORKSPACE.encode()):
             problem = f"the API key does not belong to workspace {workspace!r}"
@@ -620,10 +633,12 @@ class InterviewRoomSimulator(SimulatorServer):
                     "speaker": "candidate",
                     "start_ms": p.start_ms,
                     "end_ms": p.end_ms,
-                    "text": p.clip.text,
+                    "text": f"{p.clip.text} {self.transcript_note}"
+                    if self.transcript_note and n == 0
+                    else p.clip.text,
                     "language": language,
                 }
-                for p in placed
+                for n, p in enumerate(placed)
             ],
             "platform_signals": platform_signals(
                 candidate_id, question_ids, answer_quality(candidate_id)
@@ -703,6 +718,30 @@ class InterviewRoomSimulator(SimulatorServer):
             if self.webhooks.pop(hook_id, None) is None:
                 raise _error(404, "not_found", f"no webhook {hook_id!r}")
         return Response(204)
+
+    @route("DELETE", rf"^{API}/candidates/(?P<candidate_id>[^/]+)$")
+    def erase_candidate(self, req: Request, candidate_id: str) -> Response:
+        self._auth(req)
+        with self.lock:
+            orders = [o["id"] for o in self.orders.values() if o["candidate"]["id"] == candidate_id]
+            sessions = [
+                s["id"]
+                for s in self.sessions.values()
+                if s["candidate_id"] == candidate_id or s["order_id"] in orders
+            ]
+            if not orders and not sessions:
+                raise _error(404, "not_found", "the room holds nothing of this candidate")
+            for order_id in orders:
+                order = self.orders.pop(order_id)
+                self._by_external.pop(order["external_id"], None)
+            for session_id in sessions:
+                del self.sessions[session_id]
+        body = {
+            "candidate_id": candidate_id,
+            "orders_deleted": orders,
+            "sessions_deleted": sessions,
+        }
+        return Response(200, body)
 
     @route("GET", rf"^{API}/me$")
     def me(self, req: Request) -> Response:

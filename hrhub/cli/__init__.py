@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from hrhub.cli import bench, demo, ledger, mappings, sandbox, score, scoring, screen
+from hrhub.cli import bench, demo, ledger, mappings, reliability, sandbox, score, scoring, screen
+from hrhub.cli import erase as erase_cli
 from hrhub.cli import replay as replay_cli
 from hrhub.cli import review as review_cli
 
@@ -25,11 +26,13 @@ app.add_typer(scoring.app, name="scoring")
 app.command("demo")(demo.demo)
 app.command("up")(demo.up)
 app.command("bench")(bench.bench)
+app.command("reliability")(reliability.reliability)
 app.command("screen")(screen.screen)
 app.command("score")(score.score)
 app.command("replay")(replay_cli.replay)
 app.command("export")(replay_cli.export)
 app.add_typer(review_cli.app, name="review")
+app.command("erase")(erase_cli.erase)
 
 
 def main() -> None:

@@ -4,11 +4,18 @@ For each (system, stream): read from the stored watermark (minus the stream's ov
 map each raw record to its canonical model, stage it (de-duplicated by key and modification
 time), and advance the watermark only once every page is staged. A record that does not map or
 validate goes to dead letters with a reason naming the record and the field; the rest go on.
+So does a page entry that is no record at all: a value that is not an object, or the error a
+client yields in place of one record it could not read (a `ConnectorError` naming it).
 
 A client whose list call names each record's version before fetching it (`lists_versions`,
 the interview room: one analysis call per session) is told which records the ledger already
 holds at that version, so an incremental read does not fetch again what the overlap window
 lists again; a changed record (a newer version) and one never staged are fetched as before.
+
+A record of an erased candidate (the right to erasure: hrhub.erasure) is neither staged nor
+dead-lettered: a source that still holds the person (SuccessFactors until a person purges
+them) does not bring them back. Such records are counted as `erased`; the watermark moves past
+them as past any other.
 """
 
 from __future__ import annotations
@@ -16,15 +23,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
+from connectors._core.errors import ConnectorError
 from connectors._core.registry import get_connector, registry
 from hrhub.ledger import Ledger, StageInput
+from hrhub.ledger.erasure import erased_among
 from hrhub.mapping import MappingError, load_mapping
 from hrhub.models import model_for
+
+# How far ahead of this machine a source's clock may be (a data centre's local time read as
+# UTC included) before a record's change time is taken for a broken one.
+CLOCK_SKEW = timedelta(days=1)
 
 
 @dataclass
@@ -44,6 +57,7 @@ class ExtractSummary:
     staged: int = 0  # ids stay in the ledger under batch_id: memory must not grow with a run
     unchanged: int = 0  # listed at the version already staged, so not fetched (not in read)
     records: int | None = None  # distinct records read (rows can repeat one); full reads only
+    erased: int = 0  # of an erased candidate: skipped, neither staged nor dead-lettered
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,10 +110,17 @@ def extract_stream(
         overlap_seconds=stream_spec.overlap_seconds,
         **({"unchanged": held} if held is not None else {}),
     )
-    for page in pages:
+    for number, page in enumerate(pages, 1):
         summary.read += len(page)
         staged: list[StageInput] = []
-        for raw in page:
+        letters: list[tuple[str, dict[str, Any], str, Exception]] = []
+        for index, raw in enumerate(page):
+            unreadable = _unreadable(system, stream, model, raw, number, index)
+            if unreadable is not None:  # an entry that is no record: it alone waits
+                letters.append(unreadable)
+                if seen is not None:
+                    seen.add(unreadable[0])
+                continue
             record_id = model.make_canonical_id(system, str(raw.get(stream_spec.primary_key, "?")))
             try:
                 canonical = model.model_validate(
@@ -111,13 +132,16 @@ def extract_stream(
                     if isinstance(exc, ValidationError)
                     else str(exc)
                 )
-                _dead_letter(ledger, system, stream_spec.entity, record_id, raw, reason, exc)
-                summary.dead_letters += 1
+                letters.append((record_id, raw, reason, exc))
                 if seen is not None:
                     seen.add(record_id)
                 continue
             if seen is not None:  # the record as the hub keys it (rows can repeat one)
                 seen.add(canonical.canonical_id)
+            future = _from_the_future(record_id, canonical.modified_at)
+            if future is not None:
+                letters.append((record_id, raw, str(future), future))
+                continue
             staged.append(
                 StageInput(
                     canonical_id=canonical.canonical_id,
@@ -131,6 +155,10 @@ def extract_stream(
             cursor = client.cursor_value(stream, raw)
             if cursor and (newest is None or cursor > newest):
                 newest = cursor
+        staged, letters = _without_erased(ledger, staged, letters, summary)
+        for record_id, raw, reason, exc in letters:
+            _dead_letter(ledger, system, stream_spec.entity, record_id, raw, reason, exc)
+        summary.dead_letters += len(letters)
         result = ledger.stage(staged, batch_id=summary.batch_id)
         summary.inserted += result.inserted
         summary.updated += result.updated
@@ -149,6 +177,29 @@ def extract_stream(
     if seen is not None:
         summary.records = len(seen)
     return summary
+
+
+def _without_erased(
+    ledger: Ledger,
+    staged: list[StageInput],
+    letters: list[tuple[str, dict[str, Any], str, Exception]],
+    summary: ExtractSummary,
+) -> tuple[list[StageInput], list[tuple[str, dict[str, Any], str, Exception]]]:
+    """A page's records and letters less those of erased candidates (a record's own id, or
+    the candidate it names): one indexed read of the tombstones per page."""
+    ids = {s.canonical_id for s in staged} | {record_id for record_id, *_ in letters}
+    ids |= {str(s.payload.get("candidate_id") or "") for s in staged}
+    erased = erased_among(ledger, ids)
+    if not erased:
+        return staged, letters
+    kept = [
+        s
+        for s in staged
+        if s.canonical_id not in erased and s.payload.get("candidate_id") not in erased
+    ]
+    kept_letters = [letter for letter in letters if letter[0] not in erased]
+    summary.erased += len(staged) - len(kept) + len(letters) - len(kept_letters)
+    return kept, kept_letters
 
 
 class _HeldVersions:
@@ -194,6 +245,49 @@ def _as_time(value: str) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+class UnreadableRecord(ValueError):
+    """A page entry that is not a record (a string, a list, null where an object belongs);
+    its `field` is "(record)": the whole entry is wrong."""
+
+    field = "(record)"
+
+
+def _unreadable(
+    system: str, stream: str, model: Any, raw: Any, page: int, index: int
+) -> tuple[str, Any, str, Exception] | None:
+    """(record id, payload, reason, error) of a page entry that cannot be mapped at all: the
+    error a client yields in place of one record it could not read (a `ConnectorError` with
+    its record id), or a value that is not an object. None for an object: the mapping judges."""
+    if isinstance(raw, ConnectorError):
+        record_id = model.make_canonical_id(system, raw.record_id or "?")
+        field = raw.field or "(record)"
+        return record_id, {}, f"record {record_id} field {field!r}: {raw}", raw
+    if isinstance(raw, Mapping):
+        return None
+    record_id = model.make_canonical_id(system, "?")
+    reason = (
+        f"record {record_id} field '(record)': entry {index + 1} of page {page} of {stream} is "
+        f"a {type(raw).__name__}, not an object: {str(raw)[:80]!r}"
+    )
+    return record_id, raw, reason, UnreadableRecord(reason)
+
+
+class RecordFromTheFuture(ValueError):
+    """A record changed later than now (beyond any clock skew): staged, it would carry the
+    stream's watermark past every real change until that date."""
+
+
+def _from_the_future(record_id: str, modified_at: datetime) -> RecordFromTheFuture | None:
+    limit = datetime.now(UTC) + CLOCK_SKEW
+    if modified_at <= limit:
+        return None
+    return RecordFromTheFuture(
+        f"record {record_id} field 'modified_at': {modified_at.isoformat()} is in the future "
+        f"(more than {CLOCK_SKEW} ahead of this machine's clock); staged, it would move the "
+        "stream's watermark past every change until then"
+    )
+
+
 def _validation_reason(record_id: str, exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "(record)"
@@ -205,7 +299,7 @@ def _dead_letter(
     system: str,
     entity: str,
     record_id: str,
-    raw: dict[str, Any],
+    raw: Any,
     reason: str,
     exc: Exception,
 ) -> None:

@@ -70,6 +70,7 @@ def test_flow_extracts_incrementally_reconciles_and_the_nightly_job_repairs_drif
                 "source": source + 2,
                 "staged": source + 1,
                 "dead_letters": 1,
+                "erased": 0,
                 "lost": 0,
             }
         ]
