@@ -139,7 +139,10 @@ class ApiClient:
 
     def check_response(self, resp: requests.Response) -> None:
         """Raise the classified error for a failed response; return for success or ``ignore``."""
-        found = self.vendor_error(resp)
+        try:
+            found = self.vendor_error(resp)
+        except RecursionError:  # a body nested past the JSON reader, read for a vendor code
+            raise self._too_deep(resp) from None
         status = resp.status_code
         if found is None and 200 <= status < 300:
             return
@@ -249,7 +252,11 @@ class ApiClient:
                     response=resp,
                 )
             yield records
-            paginator.update_state(body, records)
+            try:
+                paginator.update_state(body, records)
+            except FatalError as exc:  # a loop, a runaway or a hostile next link
+                exc.system = exc.system or self.system
+                raise
             if not paginator.has_next_page:
                 return
             paginator.update_request(req)
@@ -330,6 +337,8 @@ class ApiClient:
     def _json(self, resp: requests.Response) -> Any:
         try:
             return resp.json()
+        except RecursionError:
+            raise self._too_deep(resp) from None
         except ValueError:
             raise DataContractError(
                 self._describe(
@@ -341,6 +350,16 @@ class ApiClient:
                 status=resp.status_code,
                 response=resp,
             ) from None
+
+    def _too_deep(self, resp: requests.Response) -> DataContractError:
+        """A JSON body nested deeper than Python's reader goes (RecursionError, not the
+        ValueError of any other malformed body)."""
+        return DataContractError(
+            self._describe(resp, "response is JSON nested too deeply to read"),
+            system=self.system,
+            status=resp.status_code,
+            response=resp,
+        )
 
 
 def _snippet(resp: requests.Response) -> str:

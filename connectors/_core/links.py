@@ -134,7 +134,10 @@ def verify_link(
         raise LinkForged("this link is malformed")
     moment = now or datetime.now(UTC)
     if moment.timestamp() >= claims["exp"]:
-        expired = datetime.fromtimestamp(claims["exp"], UTC).isoformat()
+        try:
+            expired = datetime.fromtimestamp(claims["exp"], UTC).isoformat()
+        except (OverflowError, OSError, ValueError):  # an expiry no calendar has
+            raise LinkForged("this link is malformed") from None
         raise LinkExpired(f"this link expired at {expired}; ask the recruiter for a new one")
     if candidate is not None and claims.get("candidate") != candidate:
         raise LinkNotYours("this link was issued for another candidate")

@@ -46,7 +46,7 @@ from connectors._core.http import ApiClient
 from connectors._core.ratelimit import RateBudget
 from connectors._core.registry import get_connector
 from connectors._core.tokens import TokenCache
-from connectors._core.write import WriteOutcome
+from connectors._core.write import BatchBreaker, WriteOutcome
 from connectors.yonyou.signing import raw_signature
 
 __all__ = ["BIP_TOKENS", "OPERATIONS", "BipClient"]
@@ -287,12 +287,17 @@ class BipClient(ApiClient):
                 batch = []
                 batches.append(batch)
             batch.append((index, code, row))
+        breaker = BatchBreaker(SYSTEM)
         for batch in batches:
             if not batch:
+                continue
+            if breaker.tripped:
+                outcomes.update((i, breaker.not_sent(i, code)) for i, code, _ in batch)
                 continue
             try:
                 outcomes.update(self.retry_policy.copy()(self._write_batch, operation, op, batch))
             except (RetriableError, DataContractError, FatalError, RecordRejected) as exc:
+                breaker.trip_on(exc, f"the call with {len(batch)} rows from {batch[0][1]}")
                 for index, _, _ in batch:
                     outcomes[index] = WriteOutcome(index, False, error=exc)
         return [outcomes[i] for i in range(len(records))]
@@ -315,7 +320,7 @@ class BipClient(ApiClient):
         for start in range(0, len(wanted), MAX_BATCH):
             filters = [{"field": "id", "op": "in", "value1": wanted[start : start + MAX_BATCH]}]
             for page in self._pages(op.list_path, filters, MAX_PAGE_SIZE):
-                present.update(str(row.get("id")) for row in page)
+                present.update(str(row.get("id")) for row in page if isinstance(row, Mapping))
         return set(wanted) - present
 
     # -- internals ---------------------------------------------------------------------------
@@ -354,10 +359,12 @@ class BipClient(ApiClient):
         index, previous = 1, None
         while True:
             data = self._list(path, filters, page_index=index, page_size=page_size, retry=retry)
-            rows = [r for r in data["recordList"] if isinstance(r, dict)]
+            # Every entry, objects or not: the hub dead-letters one that is no record rather
+            # than lose it without a word.
+            rows = list(data["recordList"])
             if not rows:
                 return
-            ids = tuple(str(r.get("id")) for r in rows)
+            ids = tuple(str(r.get("id")) if isinstance(r, dict) else repr(r) for r in rows)
             if ids == previous:
                 raise DataContractError(
                     f"{path}: page {index} repeats page {index - 1} ({len(rows)} rows); "
@@ -379,6 +386,8 @@ class BipClient(ApiClient):
         filters = [{"field": "code", "op": "in", "value1": codes}]
         for page in self._pages(op.list_path, filters, MAX_PAGE_SIZE, retry=False):
             for row in page:
+                if not isinstance(row, Mapping):
+                    continue
                 code, doc_id = row.get("code"), row.get("id")
                 if code is not None and doc_id is not None and str(code) in wanted:
                     found.setdefault(str(code), str(doc_id))

@@ -147,7 +147,9 @@ def _read_analysis(path: Path, data: bytes) -> InterviewAnalysis:
 
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        fail(f"{path}: not a WAV file, and JSON nested too deeply to read", code=2)
+    except ValueError as exc:  # not UTF-8, not JSON, or a number of 4300+ digits
         fail(f"{path}: not a WAV file and not JSON: {exc}", code=2)
     try:
         return InterviewAnalysis.model_validate(document)

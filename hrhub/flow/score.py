@@ -22,6 +22,7 @@ so it is tried again once its dead letter is replayed or its input changed.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -36,6 +37,7 @@ from hrhub.mapping import MappingError, load_mapping
 from hrhub.models import InterviewAnalysis, InterviewResult, Stage
 from hrhub.scoring.audio import UnusableAudio, analyse_audio
 from hrhub.scoring.interview import (
+    FAMILIES,
     CompetencyModel,
     CompetencyModelError,
     load_competency_model,
@@ -102,6 +104,8 @@ def result_operation(
 
 
 _DEFAULT_FLAVORS = {"yonyou": "nc"}
+# What `load_competency_model` takes as a family's name (anything else it opens as a path).
+_FAMILY_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class _Unscorable(Exception):
@@ -221,6 +225,13 @@ def _model_for(
             analysis.canonical_id,
             "job_family",
             f"missing (got {family!r}); the rubric is chosen by the job's family",
+        )
+    if not _FAMILY_NAME.fullmatch(family):
+        # A name, never a path: the room's payload must not choose a file for the hub to read.
+        raise _Unscorable(
+            analysis.canonical_id,
+            "job_family",
+            f"unknown job family {family[:80]!r}; known: {', '.join(FAMILIES)}",
         )
     if family not in models:
         try:

@@ -274,8 +274,14 @@ def _fetch(
             summary.deferred += len(records)
             continue
         for record in records:
-            fetched[record.canonical_id] = found.get(record.canonical_id) or ConnectorError(
-                f"{system} did not answer for this application's resume", system=system
+            resume = found.get(record.canonical_id)
+            # An empty file is the parser's to judge ("empty"), not a system that said nothing.
+            fetched[record.canonical_id] = (
+                resume
+                if resume is not None
+                else ConnectorError(
+                    f"{system} did not answer for this application's resume", system=system
+                )
             )
     return fetched
 

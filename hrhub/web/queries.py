@@ -27,6 +27,9 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 APPLICATION = "application"
 JOB = "job"
+# The largest id or sequence number a ledger column holds (a signed 64-bit integer): a query
+# parameter past it is refused as malformed, before the database refuses to compare with it.
+MAX_ROW_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ _BOMS = (
 # C0 controls other than tab, LF, VT, FF, CR and ESC: text files hardly ever hold them.
 _CONTROL_BYTES = frozenset(set(range(0x00, 0x09)) | set(range(0x0E, 0x1B)) | {0x1C, 0x1D, 0x1E})
 _CONTROL_SHARE = 0.02
+# In decoded text the C1 controls count too: no text holds them, but bytes misread as UTF-16
+# (a file with NULs all through it) are full of them.
+_CONTROL_CHARS = _CONTROL_BYTES | frozenset(range(0x80, 0xA0))
 
 # Full-width ASCII letters, digits and the symbols of emails, phones and dates -> ASCII. CJK
 # punctuation (，：；（）) stays: the Chinese NER model was trained on it.
@@ -212,4 +215,4 @@ def _control_share(text: str) -> float:
     sample = text[:65536]
     if not sample:
         return 0.0
-    return sum(1 for ch in sample if ord(ch) in _CONTROL_BYTES) / len(sample)
+    return sum(1 for ch in sample if ord(ch) in _CONTROL_CHARS) / len(sample)

@@ -22,12 +22,14 @@ from hrhub.ledger import DeadLetter, Ledger
 from hrhub.web.app import checked_form, viewer_who_can, web_of
 from hrhub.web.auth import Refused, Viewer
 from hrhub.web.masking import Masker
+from hrhub.web.queries import MAX_ROW_ID
 from hrhub.web.roles import Permission
 
 router = APIRouter()
 PAGE_SIZE = 50
 OUTCOMES = (REPLAYED, STILL_FAILING, ALREADY_REPLAYED)
 _DONE_ENTRY = re.compile(r"^(\d{1,18}):([a-z_]+)$")
+_ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def dead_letters_page(
     viewer: Viewer = Depends(viewer_who_can(Permission.REPLAY)),
     system: str = Query("", max_length=64),
     entity: str = Query("", max_length=64),
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=MAX_ROW_ID),
     done: str = Query("", max_length=2000),
 ) -> HTMLResponse:
     web = web_of(request)
@@ -167,7 +169,8 @@ def replay_shown(
 
 def _letter_ids(raw: str, viewer: Viewer) -> list[int]:
     parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts or len(parts) > PAGE_SIZE or not all(p.isdigit() for p in parts):
+    # ASCII digits, short enough for a ledger id: str.isdigit() also takes "²" and "١".
+    if not parts or len(parts) > PAGE_SIZE or not all(_ID.fullmatch(p) for p in parts):
         raise Refused(
             400,
             "bad_form",

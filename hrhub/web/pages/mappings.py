@@ -47,6 +47,7 @@ from hrhub.mapping.report import FileReport, MappingsReport, build_report, mappi
 from hrhub.web.app import checked_form, viewer_who_can, web_of
 from hrhub.web.auth import Refused, Viewer
 from hrhub.web.pages.lineage import canonical_entity_of, canonical_field, lineage_link
+from hrhub.web.queries import MAX_ROW_ID
 from hrhub.web.roles import Permission
 
 router = APIRouter()
@@ -197,8 +198,8 @@ def mapping_page(
     system: str,
     file: str,
     outcome: str = Query("", max_length=16),
-    released: int = Query(0, ge=0),
-    before: int | None = Query(None, ge=1),
+    released: int = Query(0, ge=0, le=MAX_ROW_ID),
+    before: int | None = Query(None, ge=1, le=MAX_ROW_ID),
     viewer: Viewer = Depends(viewer_who_can(Permission.VIEW_MAPPINGS)),
 ) -> HTMLResponse:
     web = web_of(request)
