@@ -14,13 +14,14 @@ export HRHUB_HOME := $(CURDIR)
 DEBIAN_PACKAGES := espeak-ng chromium fonts-wqy-microhei
 PYTEST_ARGS ?=
 
-.PHONY: help install debian demo test test-fast bench up lint format lock clean
+.PHONY: help install debian demo test test-fast bench reliability up lint format lock clean
 
 help:
 	@echo "make demo   - install, start the simulators, run the flow through real Airflow"
 	@echo "make test   - install, then the whole test suite (what CI runs)"
 	@echo "make up     - Airflow standalone with hrhub's plugin and the simulators"
 	@echo "make bench  - benchmarks with ratios against the peers"
+	@echo "make reliability - faults, killed processes, hostile input, leaks: the table"
 	@echo "make lint   - ruff"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
 
@@ -54,7 +55,7 @@ lock:
 # worker's PostgreSQL tests get a database of their own.
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest -m "not bench" -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not bench and not reliability" -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/pytest -m "not bench and not airflow" -x -q $(PYTEST_ARGS)
@@ -67,6 +68,11 @@ up: install
 
 bench: install
 	$(BIN)/hrhub bench
+
+# Not part of `make test`: the fault matrix alone runs the flow a dozen times at full size.
+RELIABILITY_ARGS ?=
+reliability: install
+	$(BIN)/hrhub reliability $(RELIABILITY_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -77,8 +77,8 @@ def start_sandbox(
 ) -> list[SandboxSystem]:
     """Start the chosen simulators; the caller stops them (see `sandbox`). `options`: keyword
     arguments per system for its simulator (e.g. {"successfactors": {"candidates": 500}})."""
-    fault_spec = FaultSpec.parse(faults) if faults else FaultSpec.none()
     specs = select_systems(only)
+    fault_spec, scoped_faults = FaultSpec.parse_scoped(faults, [s.system for s in specs])
     stray = sorted(set(options or {}) - {spec.system for spec in specs})
     if stray:
         raise ValueError(f"options for systems not started: {', '.join(stray)}")
@@ -86,7 +86,8 @@ def start_sandbox(
     try:
         for spec in specs:
             server = spec.simulator_class()(
-                faults=fault_spec, **dict((options or {}).get(spec.system, {}))
+                faults=scoped_faults.get(spec.system, fault_spec),
+                **dict((options or {}).get(spec.system, {})),
             )
             url = server.start()
             started.append(

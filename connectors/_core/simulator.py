@@ -61,7 +61,11 @@ class FaultSpec:
     - slow_page_ms: extra latency on list/page endpoints.
     - duplicate: share of list records repeated in a page.
     - out_of_order: shuffle the records of each page.
+    - down: the system is down: every call gets its own server error (maintenance).
     - seed: seeds the server's one random generator.
+
+    A knob may be scoped to one system with its name: `error_rate=0.1,dingtalk.down=true`
+    (see `parse_scoped`).
     """
 
     latency_ms: float = 0.0
@@ -75,6 +79,7 @@ class FaultSpec:
     slow_page_ms: float = 0.0
     duplicate: float = 0.0
     out_of_order: bool = False
+    down: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -122,6 +127,42 @@ class FaultSpec:
                 raise ValueError(f"fault knob {name!r} is given twice")
             values[name] = _parse_value(name, kinds[name], raw)
         return cls(**values)
+
+    @classmethod
+    def parse_scoped(
+        cls, spec: str | None, systems: Iterable[str]
+    ) -> tuple[FaultSpec, dict[str, FaultSpec]]:
+        """Parse a spec whose knobs may be scoped to a system (`dingtalk.down=true`).
+
+        Returns the spec for every system, and per named system its own: the unscoped
+        knobs with that system's scoped ones on top. ValueError names an unknown system.
+        """
+        known = list(systems)
+        shared: list[str] = []
+        scoped: dict[str, list[str]] = {}
+        for item in (spec or "").split(","):
+            name = item.partition("=")[0].strip()
+            system, dot, knob = name.partition(".")
+            if not dot:
+                shared.append(item)
+                continue
+            if system not in known:
+                raise ValueError(
+                    f"fault knob {name!r} names an unknown system {system!r} "
+                    f"(known: {', '.join(known)})"
+                )
+            scoped.setdefault(system, []).append(item.strip()[len(system) + 1 :])
+        base = cls.parse(",".join(shared))
+        per_system = {}
+        for system, items in scoped.items():
+            own = cls.parse(",".join(items))
+            changed = {
+                f.name: getattr(own, f.name)
+                for f in dataclasses.fields(cls)
+                if getattr(own, f.name) != f.default
+            }
+            per_system[system] = dataclasses.replace(base, **changed)
+        return base, per_system
 
     def to_spec(self) -> str:
         """The `name=value,...` string that parses back to this spec (defaults left out)."""
@@ -378,8 +419,9 @@ class SimulatorServer:
                 if self.faults.duplicate and self.rng.random() < self.faults.duplicate:
                     out.append(record)
                     self.counters["duplicated"] += 1
-            if self.faults.out_of_order:
+            if self.faults.out_of_order and len(out) > 1:
                 self.rng.shuffle(out)
+                self.counters["shuffled_pages"] += 1
         return out
 
     @property
@@ -444,10 +486,9 @@ class SimulatorServer:
             drop = bool(faults.drop) and self.rng.random() < faults.drop
             drop_after = drop and bool(faults.drop_after) and self.rng.random() < faults.drop_after
             limited = not drop and self._draw_rate_limit(faults)
-            error = (
-                not (drop or limited)
-                and bool(faults.error_rate)
-                and self.rng.random() < faults.error_rate
+            error = not (drop or limited) and (
+                faults.down
+                or (bool(faults.error_rate) and self.rng.random() < faults.error_rate)
             )
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
@@ -460,7 +501,7 @@ class SimulatorServer:
             resp.headers.setdefault("Retry-After", str(faults.retry_after))
             return resp
         if error:
-            self._count("faulted")
+            self._count("down" if faults.down else "faulted")
             return self.fault_error()
         resp = self._dispatch(req)
         if drop_after:

@@ -44,7 +44,7 @@ from connectors._core.http import ApiClient
 from connectors._core.pagination import NextUrlPaginator
 from connectors._core.ratelimit import RateBudget
 from connectors._core.registry import get_connector
-from connectors._core.write import WriteOutcome
+from connectors._core.write import BatchBreaker, WriteOutcome
 
 SYSTEM = "attendance"
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -345,11 +345,16 @@ class AttendanceClient(ApiClient):
             )
         lookups = _Lookups(self.catalog)
         outcomes = []
+        breaker = BatchBreaker(SYSTEM)
         for index, record in enumerate(records):
+            if breaker.tripped:
+                outcomes.append(breaker.not_sent(index, _record_id(record, index)))
+                continue
             try:
                 employee = self.upsert_employee(record, lookups=lookups)
             except (RecordRejected, RetriableError, DataContractError) as exc:
                 exc.record_id = exc.record_id or _record_id(record, index)
+                breaker.trip_on(exc)
                 outcomes.append(WriteOutcome(index, False, error=exc))
             else:
                 outcomes.append(WriteOutcome(index, True, remote_id=employee["emp_code"]))

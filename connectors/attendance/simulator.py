@@ -500,6 +500,7 @@ class AttendanceSimulator(AttendanceModule, SimulatorServer):
                 raise Abort(unauthorized("Invalid Authorization header. No credentials provided."))
             _, problem = self._decode_jwt(credentials)
             if problem == "expired":
+                self._count("token_expired")
                 raise Abort(unauthorized("Signature has expired."))
             if problem:
                 raise Abort(unauthorized("Invalid token."))
@@ -512,6 +513,7 @@ class AttendanceSimulator(AttendanceModule, SimulatorServer):
             if not known:
                 raise Abort(unauthorized("Invalid token."))
             if expires is not None and expires <= time.time():
+                self._count("token_expired")
                 raise Abort(unauthorized("Token has expired."))
         else:
             raise Abort(unauthorized("Authentication credentials were not provided."))

@@ -46,7 +46,7 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -298,6 +298,12 @@ class SuccessFactorsSimulator(SimulatorServer):
       true mimeType;
     - the rest are the `resume_text` encoded UTF-8, mimeType text/plain.
 
+    `extra_candidates`: candidates planted after the generated ones (ids follow theirs), each
+    a mapping of Candidate properties that replace the generated values (e.g. firstName,
+    primaryEmail, cellPhone: stored as given, unvalidated, as a bad source record would be),
+    plus an optional `resumeNote`, a line added to each of their resumes. They get
+    applications like any other candidate. Used to seed recognisable test data.
+
     Test helpers: `rows`, `touch`, `count_stream`, `resume_text`, `resume_kind`,
     `expire_tokens`.
     """
@@ -311,6 +317,7 @@ class SuccessFactorsSimulator(SimulatorServer):
         seed: int = 0,
         candidates: int = 200,
         requisitions: int = 20,
+        extra_candidates: Sequence[Mapping[str, Any]] = (),
         company_id: str = "HRHUBDEV",
         username: str = "sfapi",
         password: str = "sfapi-Secret1",
@@ -346,7 +353,8 @@ class SuccessFactorsSimulator(SimulatorServer):
         self._snapshots: OrderedDict[str, tuple[int, list[tuple], int]] = OrderedDict()
         self._snapshot_ids = 0
         self._metadata_cache: dict[str | None, bytes] = {}
-        self._seed_data(random.Random(seed), candidates, requisitions)
+        self._resume_notes: dict[int, str] = {}  # candidateId -> a line added to its resumes
+        self._seed_data(random.Random(seed), candidates, requisitions, extra_candidates)
 
     # == public helpers ============================================================================
 
@@ -411,10 +419,16 @@ class SuccessFactorsSimulator(SimulatorServer):
 
     # == seed data =================================================================================
 
-    def _seed_data(self, rng: random.Random, candidates: int, requisitions: int) -> None:
+    def _seed_data(
+        self,
+        rng: random.Random,
+        candidates: int,
+        requisitions: int,
+        extra: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
         self._seed_statuses()
         self._seed_requisitions(rng, requisitions)
-        self._seed_candidates(rng, candidates)
+        self._seed_candidates(rng, candidates, extra)
         for name, table in self.tables.items():
             ints = [k[0] for k in table if isinstance(k[0], int)]
             self._seq[name] = max(ints, default=0)
@@ -494,14 +508,27 @@ class SuccessFactorsSimulator(SimulatorServer):
             }
             table[self._skey("JobRequisitionOperator", row)] = row
 
-    def _seed_candidates(self, rng: random.Random, count: int) -> None:
-        """Candidates with background rows and ~1.5 applications each, in one pass."""
+    def _seed_candidates(
+        self, rng: random.Random, count: int, extra: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
+        """Candidates with background rows and ~1.5 applications each, in one pass; the
+        `extra` ones (see the class docstring) after them."""
         reqs = list(self.tables["JobRequisition"].values())
         weights = [step[5] for step in STATUS_STEPS]
         cum = [sum(weights[: i + 1]) for i in range(len(weights))]
         seeder = _Seeder(self, rng, reqs, cum)
         for i in range(count):
             seeder.candidate(100_001 + i)
+        for i, fields in enumerate(extra):
+            cid = 100_001 + count + i
+            fields = dict(fields)
+            note = fields.pop("resumeNote", None)
+            unknown = sorted(f for f in fields if not ENTITY_SETS["Candidate"].has_prop(f))
+            if unknown:
+                raise ValueError(f"extra_candidates[{i}]: Candidate has no {', '.join(unknown)}")
+            if note:
+                self._resume_notes[cid] = str(note)
+            seeder.candidate(cid, fields)
 
     # == storage ===================================================================================
 
@@ -655,7 +682,9 @@ class SuccessFactorsSimulator(SimulatorServer):
             "CandidateBackground_OutsideWorkExperience", "candidateId", cand["candidateId"]
         )
         rng = random.Random(self.seed * 1_000_003 + app["applicationId"])
-        return _resume(cand, req, edu, work, rng)
+        text = _resume(cand, req, edu, work, rng)
+        note = self._resume_notes.get(cand["candidateId"])
+        return f"{text}{note}\n" if note else text
 
     def _resume_rng(self, app: dict[str, Any]) -> random.Random:
         """The resume file's own generator: a string seed is hashed the same in every run."""
@@ -754,6 +783,7 @@ class SuccessFactorsSimulator(SimulatorServer):
             raise Abort(_sap_error(401, "LGN0007", "[LGN0007]The access token is invalid."))
         user, expires = entry
         if time.time() >= expires:
+            self._count("token_expired")
             raise Abort(_sap_error(401, "LGN0006", "[LGN0006]The access token has expired."))
         return user
 
@@ -1663,7 +1693,7 @@ class _Seeder:
     def pick(self, items: list[Any]) -> Any:
         return items[int(self.rnd() * len(items))]
 
-    def candidate(self, cid: int) -> None:
+    def candidate(self, cid: int, overrides: Mapping[str, Any] | None = None) -> None:
         rng = self.rng
         roll = rng.random()
         if roll < 0.85:
@@ -1708,6 +1738,7 @@ class _Seeder:
             "lastModifiedDateTime": modified,
             "dateofAvailability": self.sim.as_of + timedelta(days=self.below(7, 90)),
         }
+        cand.update(overrides or {})
         self.t["Candidate"][(cid,)] = cand
         if rng.random() < 0.6:
             self.education(cid, created)

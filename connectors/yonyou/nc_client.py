@@ -60,7 +60,7 @@ from connectors._core.errors import (
 from connectors._core.http import ApiClient
 from connectors._core.ratelimit import RateBudget
 from connectors._core.registry import get_connector
-from connectors._core.write import WriteOutcome
+from connectors._core.write import BatchBreaker, WriteOutcome
 from connectors.yonyou import ncxml
 from connectors.yonyou.ncxml import NC_SERVICE, SOAPENV, WSDL_DIR
 from connectors.yonyou.plugins import RedactingLogPlugin
@@ -455,19 +455,30 @@ class NcSoapClient(ApiClient):
                 continue
             head = {k: v for k, v in record.items() if k != "bill_id"}
             pending.append((index, bill_id, head))
+        breaker = BatchBreaker(SYSTEM)
         if operation == "nc_pre_hire":
-            pending = self._known_persons(pending, outcomes)
+            pending = self._known_persons(pending, outcomes, breaker)
         nc_operation, roottag = WRITES[operation]
         for start in range(0, len(pending), MAX_BILLS):
-            self._send_bills(nc_operation, roottag, pending[start : start + MAX_BILLS], outcomes)
+            chunk = pending[start : start + MAX_BILLS]
+            if breaker.tripped:
+                outcomes.update((i, breaker.not_sent(i, bill_id)) for i, bill_id, _ in chunk)
+                continue
+            self._send_bills(nc_operation, roottag, chunk, outcomes, breaker)
         return [outcomes[i] for i in range(len(records))]
 
     def _known_persons(
-        self, pending: list[tuple[int, str, dict[str, Any]]], outcomes: dict[int, WriteOutcome]
+        self,
+        pending: list[tuple[int, str, dict[str, Any]]],
+        outcomes: dict[int, WriteOutcome],
+        breaker: BatchBreaker,
     ) -> list[tuple[int, str, dict[str, Any]]]:
         """Settle the records whose person is on file already; the rest still need sending."""
         absent = []
         for index, bill_id, head in pending:
+            if breaker.tripped:
+                outcomes[index] = breaker.not_sent(index, bill_id)
+                continue
             id_number = str(head.get("id") or "").strip()
             if not id_number:
                 absent.append((index, bill_id, head))  # NC names the missing field
@@ -476,6 +487,7 @@ class NcSoapClient(ApiClient):
                 found = self.find_person(id_number=id_number)
             except (RetriableError, DataContractError) as exc:
                 exc.record_id, exc.field = exc.record_id or bill_id, exc.field or "id"
+                breaker.trip_on(exc)
                 outcomes[index] = WriteOutcome(index, False, error=exc)
                 continue
             if found and found.get("pk_psndoc"):
@@ -490,6 +502,7 @@ class NcSoapClient(ApiClient):
         roottag: str,
         chunk: list[tuple[int, str, dict[str, Any]]],
         outcomes: dict[int, WriteOutcome],
+        breaker: BatchBreaker,
     ) -> None:
         if not chunk:
             return
@@ -499,6 +512,7 @@ class NcSoapClient(ApiClient):
             answer = self.call(nc_operation, payload, context=context)
             results = ncxml.sendresults(self._document(nc_operation, answer, context))
         except (RecordRejected, RetriableError, DataContractError) as exc:
+            breaker.trip_on(exc, f"the call with {context}")
             for index, _bill_id, _head in chunk:
                 outcomes[index] = WriteOutcome(index, False, error=exc)
             return

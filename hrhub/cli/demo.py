@@ -91,6 +91,12 @@ def _print_result(result: Any) -> None:
         f"--dead-letters`); results waiting for review {totals['reviews_pending']} "
         "(`hrhub review list`)"
     )
+    audit = result.summary["audit"]
+    state = "[green]intact[/]" if audit["ok"] else f"[red]BROKEN[/] ({audit['problem']})"
+    console.print(
+        f"audit log {state}, {audit['entries']} entries; head {audit['head']} (keep it "
+        "elsewhere: `hrhub ledger verify --expect-head HEAD` shows entries cut off later)"
+    )
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
     console.print(f"time: {timing}\nreport: {result.report}")
 

@@ -28,7 +28,8 @@ def up(
         typer.Option(
             "--faults",
             help="Fault knobs, comma-separated: latency_ms=20,error_rate=0.1,rate_limit=0.05,"
-            "token_expiry=1,drop=0.02,slow_page_ms=200,duplicate=0.05,out_of_order=1,seed=7",
+            "token_expiry=1,drop=0.02,slow_page_ms=200,duplicate=0.05,out_of_order=1,seed=7; "
+            "a knob with a system's name applies to that system only: dingtalk.down=true.",
         ),
     ] = "",
     settings: Annotated[

@@ -202,6 +202,12 @@ def _totals_section(summary: Mapping[str, Any], reconciliation: Mapping[str, Any
         items.append(
             ("目标缺失已重发 / gone from targets, re-sent", _count(reconciliation["repaired"]))
         )
+    audit = summary.get("audit")
+    if audit:  # the head to keep outside the ledger: `hrhub ledger verify --expect-head`
+        state = "完整 / intact" if audit["ok"] else f"损坏 / BROKEN: {audit['problem']}"
+        items.append(("审计日志 / audit log", escape(f"{state}, {audit['entries']:,} entries")))
+        head = escape(audit["head"] or "-")
+        items.append(("审计日志头 / audit log head", f"<code>{head}</code>"))
     rows = "".join(f"<dt>{escape(name)}</dt><dd>{value}</dd>" for name, value in items)
     return f'<section id="totals"><h2>总览 / Totals</h2><dl class="totals">{rows}</dl></section>'
 

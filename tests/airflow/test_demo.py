@@ -60,8 +60,16 @@ def test_demo_runs_the_flow_end_to_end_and_reconciles(tmp_path: Path) -> None:
     # Screening's dead letters are unreadable resumes, each with its reason.
     for group in summary["dead_letters"]:
         assert group["system"] == "hrhub" and group["example"], group
+    # The audit log was verified with its seals; its head (to keep outside the ledger) is
+    # in the result and the report ("-" while the log is empty).
+    audit = summary["audit"]
+    assert (audit["ok"], audit["sealed"], audit["problem"]) == (True, True, None)
+    head = audit["head"] or "-"
+    assert head == "-" if audit["entries"] == 0 else head.startswith(f"{audit['entries']}:")
     report = Path(result["report"])
     assert report == out / "report.html"
+    html = report.read_text(encoding="utf-8")
+    assert f"<code>{head}</code>" in html
     parser = _Charts()
-    parser.feed(report.read_text(encoding="utf-8"))
+    parser.feed(html)
     assert {"chart-funnel", "chart-writes"} <= set(parser.charts)

@@ -264,6 +264,31 @@ def test_error_rate_one_fails_every_call(toy: ToySimulator) -> None:
     assert toy.counters["faulted"] == 6
 
 
+def test_down_answers_every_call_with_the_server_error(toy: ToySimulator) -> None:
+    toy.set_faults("down=true")
+    assert statuses(toy.url, 4) == [503] * 4
+    assert toy.counters["down"] == 4 and toy.counters["faulted"] == 0
+    toy.set_faults(None)
+    assert statuses(toy.url, 2) == [200] * 2
+
+
+def test_scoped_knobs_apply_to_their_system_over_the_shared_ones() -> None:
+    shared, scoped = FaultSpec.parse_scoped(
+        "error_rate=0.1,seed=3,dingtalk.down=true,yonyou.error_rate=0.2,yonyou.drop=0.05",
+        ["successfactors", "yonyou", "dingtalk"],
+    )
+    assert shared == FaultSpec(error_rate=0.1, seed=3)
+    assert scoped == {
+        "dingtalk": FaultSpec(error_rate=0.1, seed=3, down=True),
+        "yonyou": FaultSpec(error_rate=0.2, seed=3, drop=0.05),
+    }
+    assert FaultSpec.parse_scoped("", ["yonyou"]) == (FaultSpec.none(), {})
+    with pytest.raises(ValueError, match="unknown system 'workday'.*known: yonyou"):
+        FaultSpec.parse_scoped("workday.down=true", ["yonyou"])
+    with pytest.raises(ValueError, match="unknown fault knob 'dwon'"):
+        FaultSpec.parse_scoped("yonyou.dwon=true", ["yonyou"])
+
+
 def test_rate_limit_bursts_with_retry_after(toy: ToySimulator) -> None:
     toy.set_faults("rate_limit=1,rate_limit_burst=2,retry_after=4")
     resp = requests.get(toy.url + "/items/1/", timeout=5)
