@@ -10,10 +10,11 @@ reads see them. Every method takes `self.lock`: faces serve requests on many thr
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -156,7 +157,12 @@ class Requisition:
 
 
 class YonyouData:
-    """The store; `clock()` returns naive China time (tests may replace it)."""
+    """The store; `clock()` returns naive China time (tests may replace it).
+
+    `extra_applicants`: applicants planted after the generated ones, each a mapping of
+    `Applicant` fields that replace the generated values (stored as given, unvalidated, as a
+    bad source record would be). Used to seed recognisable test data.
+    """
 
     def __init__(
         self,
@@ -165,6 +171,7 @@ class YonyouData:
         applicants: int = 400,
         seed: int = 7,
         clock: Callable[[], datetime] | None = None,
+        extra_applicants: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock or (lambda: datetime.now(CHINA).replace(tzinfo=None, microsecond=0))
@@ -179,6 +186,7 @@ class YonyouData:
         self._serial = 0
         self._used_id_numbers: set[str] = set()
         self._seed(persons, applicants, seed)
+        self._plant_applicants(extra_applicants, random.Random(seed + 1))
         # Key numbers per table: a deleted record's key is never given to a new one (NC's and
         # YonBIP's keys are not reused).
         self._sequences: dict[str, int] = {"persons": len(self.persons)}
@@ -228,6 +236,36 @@ class YonyouData:
                 state=rng.choice(APPLICANT_STATES),
                 ts=ts,
             )
+            self.applicants[applicant.pk_applicant] = applicant
+
+    def _plant_applicants(self, extra: Iterable[Mapping[str, Any]], rng: random.Random) -> None:
+        """The `extra_applicants`: generated like the others, then the given fields."""
+        known = {f.name for f in dataclasses.fields(Applicant)}
+        now = self.clock()
+        for fields in extra:
+            unknown = sorted(set(fields) - known)
+            if unknown:
+                raise ValueError(f"extra_applicants: Applicant has no {', '.join(unknown)}")
+            i = len(self.applicants)
+            ts = now - timedelta(seconds=rng.randint(600, 86400))
+            applicant = Applicant(
+                pk_applicant=f"1001A1100000RM{i:06d}",
+                code=f"YP{20260000 + i}",
+                name=_name(rng),
+                sex=rng.choice((1, 2)),
+                id_number=self._unique_id_number(rng, 500_000 + i),
+                mobile=f"15{rng.randint(0, 9)}{20_000_000 + i * 53 % 70_000_000:08d}",
+                email=None,
+                birthdate=date(1980, 1, 1) + timedelta(days=rng.randint(2000, 7000)),
+                pk_job=rng.choice(list(JOBS)),
+                apply_date=(ts - timedelta(days=rng.randint(0, 20))).date(),
+                education=rng.choice(_EDUCATION),
+                school=rng.choice(_SCHOOLS),
+                work_company=rng.choice(_COMPANIES),
+                state=rng.choice(APPLICANT_STATES),
+                ts=ts,
+            )
+            applicant = dataclasses.replace(applicant, **fields)
             self.applicants[applicant.pk_applicant] = applicant
 
     def _unique_id_number(self, rng: random.Random, n: int) -> str:

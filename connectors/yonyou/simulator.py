@@ -9,7 +9,7 @@ for `/uapws/...`, the `{code, message}` envelope for YonBIP paths.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -42,10 +42,17 @@ class YonyouSimulator(NcSoapFace, BipFace, SimulatorServer):
         clock: Callable[[], datetime] | None = None,
         username: str = SANDBOX_APP_KEY,
         password: str = SANDBOX_APP_SECRET,
+        extra_applicants: Iterable[Mapping[str, Any]] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(faults, **kwargs)
-        self.data = YonyouData(persons=persons, applicants=applicants, seed=seed, clock=clock)
+        self.data = YonyouData(
+            persons=persons,
+            applicants=applicants,
+            seed=seed,
+            clock=clock,
+            extra_applicants=extra_applicants,
+        )
         self.username = username
         self.password = password
         self.encoding = encoding
