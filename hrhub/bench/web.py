@@ -54,7 +54,6 @@ import itertools
 import logging
 import os
 import random
-import secrets
 import tempfile
 import threading
 import time
@@ -224,20 +223,10 @@ def _ledger_url(folder: Path, postgres_admin: str) -> Iterator[str]:
     if not postgres_admin:
         yield f"sqlite:///{folder / 'ledger.db'}"
         return
-    from sqlalchemy import create_engine
+    from hrhub.production import pg_database
 
-    from hrhub.ledger.store import normalize_url
-
-    admin = create_engine(normalize_url(postgres_admin), isolation_level="AUTOCOMMIT")
-    name = f"hrhub_bench_web_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with pg_database("bench_web", postgres_admin) as url:
+        yield url
 
 
 def seed_ledger(url: str, candidates: int) -> Seeded:
@@ -508,6 +497,7 @@ class World:
         )
         start = self.now - timedelta(days=30)
         step = timedelta(days=30) / count
+        key = ledger._audit_keys()[0]  # seeded entries are sealed like the ledger's own
         with Session(ledger.engine) as session, session.begin():
             lock_for_append(session)
             for n in range(count):
@@ -520,6 +510,7 @@ class World:
                     action=action,
                     subject=app.canonical_id,
                     data={"stage": app.stage.value, "n": n},
+                    key=key,
                 )
 
     def spread_times(self, ledger: Any) -> None:

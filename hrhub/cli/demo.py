@@ -91,6 +91,8 @@ def _print_result(result: Any) -> None:
         f"--dead-letters`); results waiting for review {totals['reviews_pending']} "
         "(`hrhub review list`)"
     )
+    for run in result.summary["failed_runs"]:
+        console.print(f"[yellow]DAG run ended failed[/]: {run} (see its tasks in Airflow)")
     audit = result.summary["audit"]
     state = "[green]intact[/]" if audit["ok"] else f"[red]BROKEN[/] ({audit['problem']})"
     console.print(

@@ -11,7 +11,7 @@ import typer
 from hrhub.cli._output import console, emit_json, fail
 from hrhub.reliability.faults import SCENARIOS
 
-CHECKS = ("faults", "hostile", "leaks")
+CHECKS = ("faults", "kills", "hostile", "leaks")
 
 
 def reliability(
@@ -32,6 +32,9 @@ def reliability(
         list[str] | None,
         typer.Option("--only", help=f"Run only this check (repeatable): {', '.join(CHECKS)}."),
     ] = None,
+    kills: Annotated[
+        int, typer.Option("--kills", min=1, help="SIGKILLs of the kill campaign.")
+    ] = 20,
     out: Annotated[
         Path, typer.Option("--out", help="Folder for each run's report, ledger and Airflow files.")
     ] = Path("out/reliability"),
@@ -41,6 +44,9 @@ def reliability(
 
     faults: the whole flow through real Airflow on the simulators under each fault scenario
     (`hrhub demo --faults SPEC`), reconciled with every system.
+    kills: the production shape (PostgreSQL, CeleryExecutor with Redis, two workers) while
+    the flow runs; a worker or the scheduler killed with SIGKILL at random points, --kills
+    times, each restarted; the runs resumed, then every system reconciled.
     hostile: hundreds of broken and hostile inputs at every entry point (each system's
     payloads, resumes, audio, transcripts, mapping files, CLI arguments, web forms, signed
     links): each must be refused or quarantined with a clear message, nothing crashes, the
@@ -71,6 +77,8 @@ def reliability(
                     candidates=candidates, scenarios=scenario, out_dir=out, say=status.update
                 )
             )
+        if "kills" in checks:
+            rows.append(_kills(kills, status.update))
         if "hostile" in checks:
             rows.append(_hostile(status.update))
         if "leaks" in checks:
@@ -118,3 +126,10 @@ def _leaks(out: Path, say: Callable[[str], None]) -> Any:
         out_dir=out, candidates=100, faults=LEAK_RUN_FAULTS, say=lambda s: say(f"leaks: {s}")
     )
     return leak_row(report, time.monotonic() - started)
+
+
+def _kills(kills: int, say: Callable[[str], None]) -> Any:
+    from hrhub.reliability.kills import run_kill_campaign
+    from hrhub.reliability.report import kill_row
+
+    return kill_row(run_kill_campaign(kills=kills, say=lambda s: say(f"kill -9: {s}")))

@@ -112,10 +112,18 @@ class ScenarioResult:
     audit_ok: bool
     report: str
     unchecked: list[str] = field(default_factory=list)
+    failed_runs: list[str] = field(default_factory=list)  # DAG runs that ended failed
+    error: str | None = None  # the scenario could not run to the end: why
 
     @property
     def ok(self) -> bool:
-        return self.lost == 0 and self.duplicates == 0 and self.pending == 0 and self.audit_ok
+        return (
+            self.error is None
+            and self.lost == 0
+            and self.duplicates == 0
+            and self.pending == 0
+            and self.audit_ok
+        )
 
     @property
     def faults_injected(self) -> int:
@@ -140,6 +148,8 @@ class ScenarioResult:
             "seconds": self.seconds,
             "audit_ok": self.audit_ok,
             "unchecked": self.unchecked,
+            "failed_runs": self.failed_runs,
+            "error": self.error,
             "report": self.report,
         }
 
@@ -185,6 +195,7 @@ def run_scenario(
             if _pending(result.reconciliation) == 0 and not (scenario.down and runs == 1):
                 break
         assert result is not None
+        failed_runs = list(session.failed_runs)
         faults = Counter[str]()
         for system in session.systems:
             for name in FAULT_COUNTERS:
@@ -205,6 +216,7 @@ def run_scenario(
         audit_ok=result.summary["audit"]["ok"],
         report=str(result.report),
         unchecked=rec["unchecked"],
+        failed_runs=failed_runs,
     )
 
 
@@ -219,15 +231,26 @@ def run_matrix(
     results = []
     for scenario in select_scenarios(scenarios):
         say(f"fault scenario {scenario.name}: {scenario.what}")
-        results.append(
-            run_scenario(
+        started = time.monotonic()
+        try:
+            result = run_scenario(
                 scenario,
                 candidates=candidates,
                 out_dir=Path(out_dir) / scenario.name,
                 say=lambda step, name=scenario.name: say(f"{name}: {step}"),
             )
-        )
+        except Exception as exc:  # one scenario that cannot finish must not hide the others
+            result = _unfinished(scenario, exc, time.monotonic() - started)
+        results.append(result)
     return results
+
+
+def _unfinished(scenario: Scenario, exc: Exception, seconds: float) -> ScenarioResult:
+    """A failed row for a scenario that raised: nothing counted, the error kept."""
+    error = f"{type(exc).__name__}: {str(exc)[-2000:]}"
+    return ScenarioResult(
+        scenario, 0, 0, 0, 0, 0, 0, 0, [], {}, round(seconds, 1), False, "", error=error
+    )
 
 
 def _pending(reconciliation: Mapping[str, Any]) -> int:

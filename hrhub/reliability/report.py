@@ -56,7 +56,7 @@ def fault_rows(results: Iterable[Any]) -> list[ReliabilityRow]:
     """Rows for the fault matrix (hrhub.reliability.faults.ScenarioResult)."""
     rows = []
     for r in results:
-        problems = []
+        problems = [f"could not run to the end: {r.error}"] if r.error else []
         if r.pending:
             problems.append(f"{r.pending} writes still owed after {r.runs} runs")
         if not r.audit_ok:
@@ -78,6 +78,37 @@ def fault_rows(results: Iterable[Any]) -> list[ReliabilityRow]:
             )
         )
     return rows
+
+
+def kill_row(result: Any) -> ReliabilityRow:
+    """The row for the kill campaign (hrhub.reliability.kills.KillCampaignResult)."""
+    problems = []
+    if result.restarted != len(result.kills):
+        problems.append(f"{len(result.kills) - result.restarted} killed components not back")
+    if result.pending or result.in_flight:
+        problems.append(f"{result.pending} writes still owed, {result.in_flight} still claimed")
+    if not result.audit_ok:
+        problems.append("the audit log does not verify")
+    failed = [r.run_id for r in result.runs if r.state != "success"]
+    if failed:
+        problems.append(f"runs not successful after resuming: {', '.join(failed)}")
+    by_component = ", ".join(f"{n} {c}" for c, n in sorted(result.kills_by_component.items()))
+    cut = sum(1 for k in result.kills if k.task_processes)
+    return ReliabilityRow(
+        check="kill -9",
+        what=f"SIGKILL of {by_component} at random points ({cut} cut a running task), each "
+        "restarted, on PostgreSQL with two Celery workers; the runs resumed, then reconciled",
+        ok=result.ok,
+        seconds=result.seconds,
+        faults=len(result.kills),
+        runs=len(result.runs),
+        records=result.records,
+        lost=result.lost,
+        duplicated=result.duplicates,
+        dead_letters=result.dead_letter_count,
+        reasons=result.dead_letters,
+        problems=problems,
+    )
 
 
 def hostile_row(outcomes: Sequence[Any], seconds: float) -> ReliabilityRow:

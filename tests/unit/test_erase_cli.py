@@ -58,7 +58,8 @@ def room(monkeypatch: pytest.MonkeyPatch) -> Iterator[InterviewRoomSimulator]:
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["erase", *args])
+    # A wide terminal whatever the process's console was set up with (tables wrap otherwise).
+    result = CliRunner().invoke(app, ["erase", *args], env={"COLUMNS": "200"})
     return result.exit_code, result.output
 
 

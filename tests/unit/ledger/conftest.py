@@ -3,43 +3,30 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.exc import OperationalError
 
 from hrhub.ledger import Ledger, LedgerBase
+from hrhub.production import ServiceUnreachable, pg_database
 
 PG_ADMIN_URL = os.environ.get(
     "HRHUB_TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
-PG_UNREACHABLE = "PostgreSQL not reachable at 127.0.0.1:5432"
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh database for this test session, dropped at the end."""
-    admin = create_engine(
-        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except OperationalError:
-        admin.dispose()
-        pytest.skip(PG_UNREACHABLE)
-    name = f"hrhub_test_{secrets.token_hex(6)}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(pg_database("test", PG_ADMIN_URL))
+        except ServiceUnreachable as error:
+            pytest.skip(str(error))
+        yield url
 
 
 @pytest.fixture(scope="session")
