@@ -142,7 +142,7 @@ class FaultSpec:
         scoped: dict[str, list[str]] = {}
         for item in (spec or "").split(","):
             name = item.partition("=")[0].strip()
-            system, dot, knob = name.partition(".")
+            system, dot, _ = name.partition(".")
             if not dot:
                 shared.append(item)
                 continue
@@ -487,8 +487,7 @@ class SimulatorServer:
             drop_after = drop and bool(faults.drop_after) and self.rng.random() < faults.drop_after
             limited = not drop and self._draw_rate_limit(faults)
             error = not (drop or limited) and (
-                faults.down
-                or (bool(faults.error_rate) and self.rng.random() < faults.error_rate)
+                faults.down or (bool(faults.error_rate) and self.rng.random() < faults.error_rate)
             )
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)

@@ -283,7 +283,7 @@ def test_scoped_knobs_apply_to_their_system_over_the_shared_ones() -> None:
         "yonyou": FaultSpec(error_rate=0.2, seed=3, drop=0.05),
     }
     assert FaultSpec.parse_scoped("", ["yonyou"]) == (FaultSpec.none(), {})
-    with pytest.raises(ValueError, match="unknown system 'workday'.*known: yonyou"):
+    with pytest.raises(ValueError, match=r"unknown system 'workday'.*known: yonyou"):
         FaultSpec.parse_scoped("workday.down=true", ["yonyou"])
     with pytest.raises(ValueError, match="unknown fault knob 'dwon'"):
         FaultSpec.parse_scoped("yonyou.dwon=true", ["yonyou"])
