@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from connectors._core.registry import get_connector, registry
 from connectors.interview_room.simulator import InterviewRoomSimulator
 from hrhub.cli import app
+from hrhub.cli._output import console
 from hrhub.ledger import Ledger, StageInput
 from hrhub.sandbox import airflow_conn_env_var, connection_uri
 
@@ -58,8 +59,13 @@ def room(monkeypatch: pytest.MonkeyPatch) -> Iterator[InterviewRoomSimulator]:
 
 
 def run(*args: str) -> tuple[int, str]:
-    # A wide terminal whatever the process's console was set up with (tables wrap otherwise).
-    result = CliRunner().invoke(app, ["erase", *args], env={"COLUMNS": "200"})
+    # A wide console whatever width the process's console was made with (its width is fixed
+    # when hrhub.cli._output is first imported, which another test may do under COLUMNS=80).
+    width, console.width = console.width, 200
+    try:
+        result = CliRunner().invoke(app, ["erase", *args])
+    finally:
+        console.width = width
     return result.exit_code, result.output
 
 
