@@ -219,24 +219,33 @@ class YonyouData:
             )
         for i in range(applicants):
             ts = now - timedelta(seconds=rng.randint(600, 30 * 86400))
-            applicant = Applicant(
-                pk_applicant=f"1001A1100000RM{i:06d}",
-                code=f"YP{20260000 + i}",
-                name=_name(rng),
-                sex=rng.choice((1, 2)),
-                id_number=self._unique_id_number(rng, 500_000 + i),
-                mobile=f"15{rng.randint(0, 9)}{20_000_000 + i * 53 % 70_000_000:08d}",
-                email=f"applicant{i}@mail.example.cn" if rng.random() < 0.95 else None,
-                birthdate=date(1980, 1, 1) + timedelta(days=rng.randint(2000, 7000)),
-                pk_job=rng.choice(list(JOBS)),
-                apply_date=(ts - timedelta(days=rng.randint(0, 20))).date(),
-                education=rng.choice(_EDUCATION),
-                school=rng.choice(_SCHOOLS),
-                work_company=rng.choice(_COMPANIES),
-                state=rng.choice(APPLICANT_STATES),
-                ts=ts,
-            )
+            applicant = self._new_applicant(i, ts, rng, with_email=True)
             self.applicants[applicant.pk_applicant] = applicant
+
+    def _new_applicant(
+        self, i: int, ts: datetime, rng: random.Random, *, with_email: bool
+    ) -> Applicant:
+        """Applicant number `i`, drawn from `rng` (the draws' order makes the seeded data);
+        `with_email`: most have one (a draw), else none (no draw)."""
+        return Applicant(
+            pk_applicant=f"1001A1100000RM{i:06d}",
+            code=f"YP{20260000 + i}",
+            name=_name(rng),
+            sex=rng.choice((1, 2)),
+            id_number=self._unique_id_number(rng, 500_000 + i),
+            mobile=f"15{rng.randint(0, 9)}{20_000_000 + i * 53 % 70_000_000:08d}",
+            email=(f"applicant{i}@mail.example.cn" if rng.random() < 0.95 else None)
+            if with_email
+            else None,
+            birthdate=date(1980, 1, 1) + timedelta(days=rng.randint(2000, 7000)),
+            pk_job=rng.choice(list(JOBS)),
+            apply_date=(ts - timedelta(days=rng.randint(0, 20))).date(),
+            education=rng.choice(_EDUCATION),
+            school=rng.choice(_SCHOOLS),
+            work_company=rng.choice(_COMPANIES),
+            state=rng.choice(APPLICANT_STATES),
+            ts=ts,
+        )
 
     def _plant_applicants(self, extra: Iterable[Mapping[str, Any]], rng: random.Random) -> None:
         """The `extra_applicants`: generated like the others, then the given fields."""
@@ -248,23 +257,7 @@ class YonyouData:
                 raise ValueError(f"extra_applicants: Applicant has no {', '.join(unknown)}")
             i = len(self.applicants)
             ts = now - timedelta(seconds=rng.randint(600, 86400))
-            applicant = Applicant(
-                pk_applicant=f"1001A1100000RM{i:06d}",
-                code=f"YP{20260000 + i}",
-                name=_name(rng),
-                sex=rng.choice((1, 2)),
-                id_number=self._unique_id_number(rng, 500_000 + i),
-                mobile=f"15{rng.randint(0, 9)}{20_000_000 + i * 53 % 70_000_000:08d}",
-                email=None,
-                birthdate=date(1980, 1, 1) + timedelta(days=rng.randint(2000, 7000)),
-                pk_job=rng.choice(list(JOBS)),
-                apply_date=(ts - timedelta(days=rng.randint(0, 20))).date(),
-                education=rng.choice(_EDUCATION),
-                school=rng.choice(_SCHOOLS),
-                work_company=rng.choice(_COMPANIES),
-                state=rng.choice(APPLICANT_STATES),
-                ts=ts,
-            )
+            applicant = self._new_applicant(i, ts, rng, with_email=False)
             applicant = dataclasses.replace(applicant, **fields)
             self.applicants[applicant.pk_applicant] = applicant
 
