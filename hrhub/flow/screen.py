@@ -95,7 +95,9 @@ def screen_applications(
     scores: _Scores | None = None  # each job's fit scores so far: read once, kept up to date
     waiting = iter(ledger.ids_in_stage(APPLICATION, Stage.EXTRACTED.value))
     pending: tuple[_Chunk, PendingParse] | None = None
-    with ParsePool(processes, parallel_from=parallel_from) as pool:
+    # Experience up to 至今 / present counts to `now`, so a run screens the same way whenever
+    # it is re-run.
+    with ParsePool(processes, parallel_from=parallel_from, today=now.date()) as pool:
         while True:
             chunk = list(islice(waiting, chunk_size))
             ready = _ready(ledger, chunk, resumes, profiles, down, summary) if chunk else None
