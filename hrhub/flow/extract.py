@@ -276,6 +276,8 @@ class RecordFromTheFuture(ValueError):
     """A record changed later than now (beyond any clock skew): staged, it would carry the
     stream's watermark past every real change until that date."""
 
+    field = "modified_at"
+
 
 def _from_the_future(record_id: str, modified_at: datetime) -> RecordFromTheFuture | None:
     limit = datetime.now(UTC) + CLOCK_SKEW
@@ -290,8 +292,19 @@ def _from_the_future(record_id: str, modified_at: datetime) -> RecordFromTheFutu
 
 def _validation_reason(record_id: str, exc: ValidationError) -> str:
     first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "(record)"
-    return f"record {record_id} field {where!r}: {first['msg']}"
+    return f"record {record_id} field {_invalid_field(exc) or '(record)'!r}: {first['msg']}"
+
+
+def _invalid_field(exc: ValidationError) -> str | None:
+    """The canonical field of the first validation error (emails.0), None for the record."""
+    return ".".join(str(part) for part in exc.errors()[0]["loc"]) or None
+
+
+def _blamed_field(exc: Exception) -> str | None:
+    """The field a dead letter names, so the dead-letter page and export can filter by it."""
+    if isinstance(exc, ValidationError):
+        return _invalid_field(exc)
+    return getattr(exc, "field", None)
 
 
 def _dead_letter(
@@ -309,6 +322,6 @@ def _dead_letter(
         record_id=record_id,
         reason=reason,
         payload=raw,
-        field=getattr(exc, "field", None),
+        field=_blamed_field(exc),
         error_class=type(exc).__name__,
     )

@@ -94,16 +94,24 @@ def test_malformed_json_is_a_data_contract_error_naming_the_call(sim) -> None:
     assert "Candidate" in str(failure.value)
 
 
-def test_a_record_missing_a_required_field_is_dead_lettered_and_the_rest_land(sim, ledger) -> None:
+def first_row_changed(
+    key: str, change: Callable[[dict], object]
+) -> tuple[dict[str, str], Callable[[str, dict], dict]]:
+    """A damage that applies `change` to the first row served, and where its id is kept."""
     victim: dict[str, str] = {}
 
-    def drop_job(url: str, body: dict) -> dict:
+    def damage(url: str, body: dict) -> dict:
         rows = body["d"]["results"]
         if rows and not victim:
-            victim["id"] = rows[0]["applicationId"]
-            del rows[0]["jobReqId"]
+            victim["id"] = rows[0][key]
+            change(rows[0])
         return body
 
+    return victim, damage
+
+
+def test_a_record_missing_a_required_field_is_dead_lettered_and_the_rest_land(sim, ledger) -> None:
+    victim, drop_job = first_row_changed("applicationId", lambda row: row.pop("jobReqId"))
     client = client_with(sim, drop_job)
     summary = extract_stream("successfactors", "JobApplication", client=client, ledger=ledger)
     total = sim.count_stream("JobApplication")
@@ -111,6 +119,20 @@ def test_a_record_missing_a_required_field_is_dead_lettered_and_the_rest_land(si
     [dead] = ledger.dead_letters()
     assert dead.record_id == f"successfactors:application:{victim['id']}"
     assert "job_id" in dead.reason and "jobReqId" in dead.reason
+    assert dead.field == "job_id"
+
+
+def test_a_record_failing_validation_is_dead_lettered_naming_its_field(sim, ledger) -> None:
+    victim, spoil_email = first_row_changed(
+        "candidateId", lambda row: row.update(primaryEmail="not an address")
+    )
+    client = client_with(sim, spoil_email)
+    summary = extract_stream("successfactors", "Candidate", client=client, ledger=ledger)
+    assert (summary.inserted, summary.dead_letters) == (sim.count_stream("Candidate") - 1, 1)
+    [dead] = ledger.dead_letters()
+    assert dead.record_id == f"successfactors:candidate:{victim['id']}"
+    assert dead.field == "emails.0" and dead.error_class == "ValidationError"
+    assert "field 'emails.0'" in dead.reason
 
 
 def test_an_unknown_requisition_state_waits_as_pending_instead_of_failing(sim, ledger) -> None:
