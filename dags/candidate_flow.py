@@ -16,14 +16,16 @@ ledger (never one task per candidate):
 6. **push** the outbox to each system, one task per system in its own pool
    (`hrhub_<system>`, see `hrhub/flow/pools.py`), so a slow or down system delays only its
    own writes;
-7. **report** the batch.
+7. **report** the batch, whatever happened above;
+8. **any_task_failed** is skipped when every task succeeded and fails, naming them, when any
+   failed for good, so such a run ends failed rather than green (`hrhub/flow/run_state.py`).
 
-A system that is down fails only its own tasks (its extract, its push); the rest of the run
-goes on, and its writes wait in the outbox for the next run (DingTalk down: schedule and
-reschedule wait for the next run too, without failing). Anything that cannot go on (an
-unreadable resume, a job without a profile, no free slot, a refused write) is a dead letter
-with its reason; `hrhub replay` re-drives it. Every write is
-keyed in the outbox, so a retried task, a cleared run or a killed worker duplicates nothing.
+A system that is down fails only its own tasks (its extract, its push), and so the run; the
+rest of the run goes on, and its writes wait in the outbox for the next run (DingTalk down:
+schedule and reschedule wait for the next run too, without failing). Anything that cannot go
+on (an unreadable resume, a job without a profile, no free slot, a refused write) is a dead
+letter with its reason; `hrhub replay` re-drives it. Every write is keyed in the outbox, so a
+retried task, a cleared run or a killed worker duplicates nothing.
 Connections: `hrhub_<system>_default` of each system (`hrhub sandbox up` prints them).
 """
 
@@ -34,6 +36,7 @@ from airflow.sdk import TriggerRule, dag, task
 
 from hrhub.flow.pools import PUSH_POOL_SLOTS
 from hrhub.flow.push_task import push_task
+from hrhub.flow.run_state import flag_failed_tasks
 
 
 @dag(
@@ -98,4 +101,4 @@ def candidate_flow() -> None:
     pushed >> done
 
 
-candidate_flow_dag = candidate_flow()
+candidate_flow_dag = flag_failed_tasks(candidate_flow())

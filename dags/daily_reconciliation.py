@@ -17,7 +17,8 @@ report HR admins read in the morning:
    (lost must be 0; what was missed and what was repaired).
 
 Resync and verify run side by side; a system that is down fails its own tasks only, the
-others go on and the report says which system was not reached.
+others go on and the report says which system was not reached. The run then ends failed, not
+green: **any_task_failed** names the tasks that failed (`hrhub/flow/run_state.py`).
 Connections: `hrhub_<system>_default`.
 """
 
@@ -28,6 +29,7 @@ from airflow.sdk import TriggerRule, dag, task
 
 from hrhub.flow.pools import PUSH_POOL_SLOTS, pool_name
 from hrhub.flow.push_task import push_task
+from hrhub.flow.run_state import flag_failed_tasks
 
 TIMEZONE = "Asia/Shanghai"  # the report is named for the company's day, not UTC's
 
@@ -81,4 +83,4 @@ def daily_reconciliation() -> None:
     pushed >> report(resynced, verified)
 
 
-daily_reconciliation_dag = daily_reconciliation()
+daily_reconciliation_dag = flag_failed_tasks(daily_reconciliation())

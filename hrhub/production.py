@@ -32,6 +32,7 @@ from hrhub.deployment import (
     Deployment,
     reachable,
 )
+from hrhub.flow.run_state import unsettled
 
 DAG_ID = "candidate_flow"
 PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/{}"
@@ -321,6 +322,6 @@ def run_once(deployment: Deployment, run_id: str, *, dag_id: str = DAG_ID) -> li
     deployment.trigger(dag_id, run_id)
     state = wait_for_run(deployment, run_id, dag_id=dag_id)
     tasks = task_states(deployment, run_id, dag_id=dag_id)
-    if state != "success" or {t["state"] for t in tasks} != {"success"}:
+    if state != "success" or unsettled(tasks):
         raise RunFailed(run_id, state, tasks)
     return tasks

@@ -26,8 +26,9 @@ How it runs:
   (the DAGs' own retries, 30 s apart); a run that still has a failed task instance when it
   ends is resumed as an operator would: its failed task instances are cleared (same run, so
   the outbox hands the retry what the killed try held in flight), at most MAX_CLEARS times.
-  Its failed tasks, not its state: candidate_flow's leaf task runs whatever happened before
-  it, so a push task that failed for good leaves the run itself "success";
+  Its failed tasks, and its state: candidate_flow's `any_task_failed` fails the run when a
+  task failed for good (its report runs whatever happened), and a run "success" with a
+  failed task would be counted as a regression;
 - once `kills` kills are done, the runs in progress finish (resumed the same way), and the
   flow runs to the end once more (candidate_flow, then interview_results) until nothing is
   owed, at most SETTLE_ROUNDS times;
@@ -54,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from hrhub.deployment import TERMINAL_RUN_STATES, Deployment, airflow_deployment
+from hrhub.flow.run_state import unsettled
 from hrhub.production import (
     PG_URL,
     WORKERS,
@@ -155,6 +157,7 @@ class RunRecord:
     resumed: list[str] = field(default_factory=list)  # task instances cleared, per clear
     success_with_failed_tasks: int = 0  # times it ended "success" with a task failed for good
     task_states: dict[str, int] = field(default_factory=dict)  # at the end: state -> count
+    unsettled: list[str] = field(default_factory=list)  # at the end: tasks not as a good run's
 
 
 @dataclass
@@ -199,7 +202,7 @@ class KillCampaignResult:
             and self.in_flight == 0
             and self.audit_ok
             and self.restarted == len(self.kills)
-            and all(run.state == "success" for run in self.runs)
+            and all(run.state == "success" and not run.unsettled for run in self.runs)
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -415,8 +418,8 @@ class _Campaign:
 
     def look_at(self, record: RunRecord) -> None:
         """A run is done when it ended and every task instance of it succeeded. The run's own
-        state is not enough: candidate_flow's leaf `report` runs whatever its upstream
-        tasks did (ALL_DONE), so a push task that failed for good leaves the run "success".
+        state should say so (`any_task_failed` fails a run whose report ran after a task
+        failed for good); a run "success" with a failed task is counted, as a regression.
         An operator clears the failed task instances of the same run either way."""
         run = self.api.get(f"dags/{record.dag_id}/dagRuns/{record.run_id}")
         state = run["state"] if run else None
@@ -457,6 +460,7 @@ class _Campaign:
         record.seconds = round(time.monotonic() - record.started, 1)
         record.retries = sum(max(0, t["try_number"] - 1) for t in tasks)
         record.task_states = dict(Counter(t["state"] for t in tasks))
+        record.unsettled = unsettled(tasks)
         del self.active[record.dag_id]
         self.say(
             f"{self.clock()} {record.run_id} {state} in {record.seconds:.0f} s "

@@ -104,6 +104,20 @@ def test_candidate_flow_reschedules_between_schedule_and_invite() -> None:
     assert upstream["invite"] == ["reschedule"]
 
 
+@pytest.mark.parametrize("dag_id", ["candidate_flow", "daily_reconciliation"])
+def test_a_run_whose_report_runs_regardless_fails_when_a_task_failed(dag_id: str) -> None:
+    """The report runs whatever happened (ALL_DONE); `any_task_failed`, after every other task,
+    carries a failure to the run's state instead."""
+    from hrhub.flow.run_state import FLAG_TASK_ID
+
+    upstream = task_upstreams(dag_id)
+    rules = _probe_tasks(dag_id, "[t.trigger_rule.value, t.retries, sorted(t.downstream_task_ids)]")
+    assert rules["report"][0] == "all_done"
+    assert upstream[FLAG_TASK_ID] == sorted(set(upstream) - {FLAG_TASK_ID})
+    assert rules[FLAG_TASK_ID] == ["one_failed", 0, []]  # the only leaf, never retried
+    assert [task for task, (_, _, down) in rules.items() if not down] == [FLAG_TASK_ID]
+
+
 def task_upstreams(dag_id: str) -> dict[str, list[str]]:
     """Task id -> its upstream task ids (sorted) in `dags/<dag_id>.py`'s DAG, parsed in a
     fresh interpreter."""

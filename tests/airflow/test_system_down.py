@@ -6,8 +6,9 @@ gives up on a call after a few seconds, `retry_max_seconds`, so the test does no
 default two minutes a call). Its extract task fails; every other system's extract, the
 screening and its SuccessFactors statuses go on. Scheduling needs the interviewers' DingTalk
 calendars, so the shortlisted wait at their stage (not lost, not dead letters). When DingTalk
-is back, the next run books and invites them, and every target
-reconciles with nothing lost and nothing twice. (tests/unit/flow/test_invite_step.py covers
+is back, the next run books and invites them, and every target reconciles with nothing lost
+and nothing twice. The first run ends failed (not green): `any_task_failed` names the failed
+extract; the second ends success with it skipped. (tests/unit/flow/test_invite_step.py covers
 DingTalk failing between scheduling and invitation.)
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from hrhub.airflow_env import airflow_env, run_airflow, run_airflow_json
+from hrhub.flow.run_state import FLAG_TASK_ID
 from hrhub.ledger import Ledger
 from hrhub.reconcile import reconcile_targets
 from hrhub.sandbox import SandboxSystem, connection_env, sandbox
@@ -47,9 +49,9 @@ def task_states(env: dict, run_id: str) -> dict[str, str]:
     return states
 
 
-def latest_run_id(env: dict) -> str:
+def latest_run(env: dict) -> dict:
     runs = run_airflow_json("dags", "list-runs", "candidate_flow", env=env)
-    return max(runs, key=lambda r: r["logical_date"] or "")["run_id"]  # type: ignore[union-attr]
+    return max(runs, key=lambda r: r["logical_date"] or "")  # type: ignore[union-attr]
 
 
 def test_a_system_down_for_the_whole_run_delays_only_its_own_writes(
@@ -62,14 +64,20 @@ def test_a_system_down_for_the_whole_run_delays_only_its_own_writes(
         env = flow_env(airflow_home, systems, ledger_url)
 
         down.set_faults("error_rate=1.0")
-        # `dags test` exits 0 whatever the run's end state: the task states are the record.
-        run_airflow("dags", "test", "candidate_flow", env=env, timeout=900, check=False)
+        # The run ends failed, so `dags test` exits 1; the task states are the record.
+        proc = run_airflow("dags", "test", "candidate_flow", env=env, timeout=900, check=False)
         down.set_faults(None)
+        logged = proc.stdout + proc.stderr  # `dags test` runs the tasks in its own process
 
-        states = task_states(env, latest_run_id(env))
+        first = latest_run(env)
+        states = task_states(env, first["run_id"])
         failed = sorted(t for t, s in states.items() if s in ("failed", "upstream_failed"))
-        # Only DingTalk's own task failed: the extract of its punches.
-        assert len(failed) == 1 and failed[0].startswith("extract["), states
+        # Only DingTalk's own task failed, the extract of its punches, and so the run.
+        assert len(failed) == 2 and failed[0] == FLAG_TASK_ID, states
+        assert failed[1].startswith("extract["), states
+        assert first["state"] == "failed", first
+        assert proc.returncode != 0
+        assert "1 task(s) failed for good: extract_" in logged, logged[-3000:]
         for task in ("screen", "schedule", "invite", "push_successfactors", "push_interview_room"):
             assert states[task] == "success", (task, states)
 
@@ -86,6 +94,9 @@ def test_a_system_down_for_the_whole_run_delays_only_its_own_writes(
         assert down.counters.get("faulted", 0) > 0  # the hub did try DingTalk
 
         run_airflow("dags", "test", "candidate_flow", env=env, timeout=900)
+        second = latest_run(env)
+        assert second["state"] == "success", second
+        assert task_states(env, second["run_id"])[FLAG_TASK_ID] == "skipped"
 
         for row in reconcile_targets(systems, ledger):
             assert (row["lost"], row["pending"], row["duplicates"] or 0) == (0, 0, 0), row
