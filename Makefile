@@ -52,10 +52,11 @@ lock:
 
 # Two workers, one test file each at a time (module fixtures stay per file): the Airflow
 # tests mostly wait on Airflow's processes, so two run side by side on two cores. Each
-# worker's PostgreSQL tests get a database of their own.
+# worker's PostgreSQL tests get a database of their own. The 25 slowest tests are listed at
+# the end, to keep the whole run under 25 minutes.
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/pytest -m "not bench and not reliability" -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not bench and not reliability" -n 2 --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/pytest -m "not bench and not airflow" -x -q $(PYTEST_ARGS)
