@@ -600,7 +600,9 @@ def _result(world: World, campaign: _Campaign, seconds: float) -> KillCampaignRe
         statuses.update(target["outbox"])
     workers = Counter[str]()
     for record in campaign.runs:
-        workers.update(t["hostname"] or "?" for t in campaign.task_instances(record))
+        workers.update(  # a skipped task (any_task_failed when nothing failed) ran nowhere
+            t["hostname"] or "?" for t in campaign.task_instances(record) if t["state"] != "skipped"
+        )
     return KillCampaignResult(
         kills=campaign.kills,
         runs=campaign.runs,
