@@ -18,10 +18,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from airflow.sdk import DAG
 
-__all__ = ["FLAG_TASK_ID", "failed_of", "flag_failed_tasks", "unsettled"]
+__all__ = [
+    "FAILED_STATES",
+    "FLAG_TASK_ID",
+    "failed_of",
+    "flag_failed_tasks",
+    "task_instance_name",
+    "unsettled",
+]
 
 FLAG_TASK_ID = "any_task_failed"
-_FAILED = ("failed", "upstream_failed")
+FAILED_STATES = ("failed", "upstream_failed")  # failed for good, retries spent
 
 
 def flag_failed_tasks(dag: DAG) -> DAG:
@@ -44,19 +51,27 @@ def flag_failed_tasks(dag: DAG) -> DAG:
 
 def failed_of(states: dict[str, Any]) -> list[str]:
     """The task ids (mapped ones as task_mapindex) whose state is failed or upstream_failed."""
-    return sorted(task_id for task_id, state in states.items() if state in _FAILED)
+    return sorted(task_id for task_id, state in states.items() if state in FAILED_STATES)
 
 
 def unsettled(tasks: Iterable[Mapping[str, Any]]) -> list[str]:
     """The task instances (dicts with task_id, state, optionally map_index) that did not end as
     in a good run, where every task succeeded and `any_task_failed` was skipped."""
     return [
-        f"{t['task_id']}[{t['map_index']}]={t['state']}"
-        if t.get("map_index", -1) not in (-1, None)
-        else f"{t['task_id']}={t['state']}"
+        f"{task_instance_name(t)}={t['state']}"
         for t in tasks
         if t["state"] != ("skipped" if t["task_id"] == FLAG_TASK_ID else "success")
     ]
+
+
+def task_instance_name(ti: Mapping[str, Any]) -> str:
+    """A task instance as a person reads it: task id, and [map index] if mapped."""
+    map_index = ti.get("map_index")
+    return (
+        f"{ti['task_id']}[{map_index}]"
+        if map_index is not None and map_index >= 0
+        else ti["task_id"]
+    )
 
 
 def _fail_naming_failed_tasks(ti: Any, dag_run: Any) -> None:

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from hrhub.deployment import TERMINAL_RUN_STATES, Deployment, airflow_deployment
-from hrhub.flow.run_state import unsettled
+from hrhub.flow.run_state import FAILED_STATES, task_instance_name, unsettled
 from hrhub.production import (
     PG_URL,
     WORKERS,
@@ -95,7 +95,6 @@ MAX_CLEARS = 8  # times one run is cleared before it counts as failed for good
 SETTLE_ROUNDS = 3
 RUN_TIMEOUT_SECONDS = 1200.0
 HEARTBEAT_TIMEOUT_S = 15
-FAILED_TASK_STATES = ("failed", "upstream_failed")
 KILL_SETTINGS = {
     # A task whose worker died is failed, and retried, 15 s after its last heartbeat (the
     # supervisor heartbeats every 5 s), not after the default 5 minutes.
@@ -428,7 +427,7 @@ class _Campaign:
             tasks = self.task_instances(record)
             if not tasks:
                 return  # the API server is busy: look again next time
-            failed = [_ti_name(t) for t in tasks if t["state"] in FAILED_TASK_STATES]
+            failed = [task_instance_name(t) for t in tasks if t["state"] in FAILED_STATES]
             if state == "success" and failed:
                 record.success_with_failed_tasks += 1
             if state == "success" and not failed:
@@ -450,7 +449,7 @@ class _Campaign:
             )
             record.resumed.extend(failed)
         elif elapsed > RUN_TIMEOUT_SECONDS:
-            states = [(_ti_name(t), t["state"]) for t in self.task_instances(record)]
+            states = [(task_instance_name(t), t["state"]) for t in self.task_instances(record)]
             raise TimeoutError(
                 f"{record.run_id} still {state} after {elapsed:.0f} s; tasks: {states}"
             )
@@ -548,11 +547,6 @@ class _Campaign:
 
     def clock(self) -> str:
         return f"[{time.monotonic() - self.started:6.0f} s]"
-
-
-def _ti_name(ti: dict) -> str:
-    """A task instance as a person reads it: task id, and [map index] if mapped."""
-    return f"{ti['task_id']}[{ti['map_index']}]" if ti["map_index"] >= 0 else ti["task_id"]
 
 
 def run_kill_campaign(
